@@ -1,0 +1,173 @@
+"""The catalogue of massage types and the appointments booked against it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from booking.intake import Pressure
+from clinic.constraints import PostgresExclusionConstraint, TsTzRange
+
+
+class MassageTypeQuerySet(models.QuerySet["MassageType"]):
+    def active(self) -> MassageTypeQuerySet:
+        return self.filter(is_active=True)
+
+
+class MassageType(models.Model):
+    """A kind of session the clinic offers, with its length, price and room turnover."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    good_for = models.TextField(
+        blank=True, help_text="What it helps with, e.g. chronic low back pain, stiffness, stress."
+    )
+    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(15), MaxValueValidator(240)])
+    price = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(120)],
+        help_text="Minutes kept free after a session to turn the room over.",
+    )
+    is_active = models.BooleanField(default=True)
+    display_order = models.PositiveSmallIntegerField(default=0)
+
+    objects = MassageTypeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=15, duration_minutes__lte=240), name="massage_type_duration_range"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="massage_type_price_not_negative"),
+            models.CheckConstraint(condition=Q(buffer_minutes__lte=120), name="massage_type_buffer_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes)
+
+    def good_for_list(self) -> list[str]:
+        return [item.strip() for item in self.good_for.split(",") if item.strip()]
+
+
+class Status(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Statuses that hold a therapist's time. A cancelled appointment frees its slot.
+ACTIVE_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.NO_SHOW)
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def active(self) -> AppointmentQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def for_therapist(self, therapist: object) -> AppointmentQuerySet:
+        return self.filter(therapist=therapist)
+
+    def for_patient(self, patient: object) -> AppointmentQuerySet:
+        return self.filter(patient=patient)
+
+    def overlapping(self, start: datetime, blocked_until: datetime) -> AppointmentQuerySet:
+        """Appointments whose blocked span [start, blocked_until) meets the given one."""
+        return self.filter(start__lt=blocked_until, blocked_until__gt=start)
+
+    def upcoming(self, now: datetime | None = None) -> AppointmentQuerySet:
+        return self.filter(start__gte=now or timezone.now())
+
+
+class Appointment(models.Model):
+    """A booked session: who, with whom, when, and what the patient told us beforehand."""
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    therapist = models.ForeignKey("therapists.Therapist", on_delete=models.PROTECT, related_name="appointments")
+    massage_type = models.ForeignKey(MassageType, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    # end + the type's buffer, frozen at booking so a later catalogue change cannot
+    # rewrite which time this appointment holds.
+    blocked_until = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CONFIRMED)
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    # Bumped on every reschedule: the SEQUENCE of the calendar invitation.
+    sequence = models.PositiveIntegerField(default=0)
+
+    # The intake.
+    focus_areas = models.CharField(max_length=300, blank=True, help_text="Areas to focus on.")
+    pain_level = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    pressure = models.CharField(max_length=10, choices=Pressure.choices, blank=True)
+    health_notes = models.TextField(blank=True)
+    red_flags = models.JSONField(default=list, blank=True, help_text="Red-flag questions answered yes.")
+    provider_consulted = models.BooleanField(
+        default=False, help_text="The patient confirmed a health provider was consulted about the red flags."
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancellation_reason = models.CharField(max_length=300, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["therapist", "start"]),
+            models.Index(fields=["patient", "start"]),
+            models.Index(fields=["status", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointment_start_before_end"),
+            models.CheckConstraint(condition=Q(end__lte=F("blocked_until")), name="appointment_end_within_block"),
+            models.CheckConstraint(
+                condition=Q(pain_level__isnull=True) | Q(pain_level__gte=0, pain_level__lte=10),
+                name="appointment_pain_level_range",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="appointment_price_not_negative"),
+            PostgresExclusionConstraint(
+                name="appointment_no_double_booking",
+                expressions=[
+                    (TsTzRange("start", "blocked_until", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("therapist", RangeOperators.EQUAL),
+                ],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                violation_error_message="The therapist already has an appointment at this time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.start)
+        return f"{self.massage_type} with {self.therapist} on {local:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def has_red_flags(self) -> bool:
+        return bool(self.red_flags)

@@ -1,0 +1,89 @@
+"""Clinic-wide models: the user, who signs in with an e-mail address."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import phonenumbers
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+DEFAULT_PHONE_REGION = "US"
+
+
+def normalize_phone(value: str) -> str:
+    """Return the phone number in E.164 form, or raise ValidationError."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError("Enter a valid phone number, e.g. +1 617 555 0142.", code="invalid_phone") from exc
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise ValidationError("Enter a valid phone number, e.g. +1 617 555 0142.", code="invalid_phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_phone(value: str) -> None:
+    """Raise ValidationError unless the value is a valid phone number."""
+    normalize_phone(value)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """Create a patient-level user."""
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """Create the clinic owner's account."""
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    """A person who signs in: patient, therapist or staff. The e-mail is the login."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("e-mail address", unique=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[validate_phone])
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        name = self.get_full_name()
+        return f"{name} <{self.email}>" if name else self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        if self.phone:
+            self.phone = normalize_phone(self.phone)
+

@@ -1,0 +1,102 @@
+"""factory_boy factories with fixed, deterministic values."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import factory
+from django.utils import timezone
+
+from booking.models import Appointment, MassageType, Status
+from clinic.models import User
+from therapists.models import Therapist, TimeOff, WorkingHours
+
+PASSWORD = "correct-horse-2026"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    first_name = factory.Sequence(lambda n: f"Pat{n}")
+    last_name = "Example"
+    phone = "+16175550100"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @classmethod
+    def _after_postgeneration(cls, instance: User, create: bool, results: Any = None) -> None:
+        if create:
+            instance.save()
+
+
+class MassageTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MassageType
+
+    name = factory.Sequence(lambda n: f"Therapeutic massage {n}")
+    slug = factory.Sequence(lambda n: f"therapeutic-massage-{n}")
+    description = "A full-back session."
+    good_for = "chronic low back pain, stiffness"
+    duration_minutes = 60
+    price = Decimal("90.00")
+    buffer_minutes = 0
+
+
+class TherapistFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Therapist
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    display_name = factory.Sequence(lambda n: f"Therapist {n}")
+    bio = "Licensed massage therapist."
+
+    @factory.post_generation
+    def massage_types(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted:
+            self.massage_types.set(extracted)
+
+
+class WorkingHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkingHours
+
+    therapist = factory.SubFactory(TherapistFactory)
+    weekday = 0
+    start = time(9, 0)
+    end = time(17, 0)
+
+
+class TimeOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimeOff
+
+    therapist = factory.SubFactory(TherapistFactory)
+    reason = "Holiday"
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """An appointment written straight to the table (tests of the constraint itself)."""
+
+    class Meta:
+        model = Appointment
+
+    patient = factory.SubFactory(UserFactory)
+    therapist = factory.SubFactory(TherapistFactory)
+    massage_type = factory.SubFactory(MassageTypeFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=o.massage_type.duration_minutes))
+    blocked_until = factory.LazyAttribute(lambda o: o.end + timedelta(minutes=o.massage_type.buffer_minutes))
+    status = Status.CONFIRMED
+    price = factory.LazyAttribute(lambda o: o.massage_type.price)
+
+
+def weekly_hours(therapist: Therapist, start: time = time(9), end: time = time(17), days: range = range(7)) -> None:
+    """Give a therapist the same span every day of the given weekdays."""
+    WorkingHours.objects.bulk_create(
+        [WorkingHours(therapist=therapist, weekday=day, start=start, end=end) for day in days]
+    )

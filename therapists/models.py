@@ -1,0 +1,155 @@
+"""Therapists, their weekly working hours and their time off."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.contrib.postgres.fields import RangeOperators
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from clinic.constraints import PostgresExclusionConstraint, WallClockRange
+
+
+def new_calendar_token() -> str:
+    """Return a fresh secret for a therapist's calendar feed URL."""
+    return secrets.token_urlsafe(32)
+
+
+class TherapistQuerySet(models.QuerySet["Therapist"]):
+    def active(self) -> TherapistQuerySet:
+        return self.filter(is_active=True)
+
+    def offering(self, massage_type: object) -> TherapistQuerySet:
+        return self.filter(massage_types=massage_type)
+
+
+class Therapist(models.Model):
+    """A massage therapist who works at the clinic."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="therapist")
+    display_name = models.CharField(max_length=100)
+    bio = models.TextField(blank=True)
+    massage_types = models.ManyToManyField("booking.MassageType", related_name="therapists", blank=True)
+    is_active = models.BooleanField(default=True)
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+
+    objects = TherapistQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class WorkingHours(models.Model):
+    """One span of a therapist's week, in wall-clock time of the clinic's zone.
+
+    A day may hold several spans (a lunch break is two spans); spans of one day never overlap.
+    """
+
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["therapist", "weekday", "start"]
+        verbose_name = "working hours"
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="working_hours_start_before_end"),
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="working_hours_weekday_valid"),
+            PostgresExclusionConstraint(
+                name="working_hours_no_overlap",
+                expressions=[
+                    (WallClockRange("start", "end"), RangeOperators.OVERLAPS),
+                    ("therapist", RangeOperators.EQUAL),
+                    ("weekday", RangeOperators.EQUAL),
+                ],
+                violation_error_message="This span overlaps another span of the same day.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValidationError({"end": "The end must be after the start."})
+        if self.therapist_id is not None and self.start is not None and self.end is not None:
+            clash = (
+                WorkingHours.objects.filter(therapist_id=self.therapist_id, weekday=self.weekday)
+                .exclude(pk=self.pk)
+                .filter(start__lt=self.end, end__gt=self.start)
+                .first()
+            )
+            if clash is not None:
+                raise ValidationError(f"This span overlaps {clash} of the same day.")
+
+    def on(self, day: date) -> tuple[datetime, datetime]:
+        """Return this span on the given date as aware datetimes in the clinic's zone."""
+        return local_span(day, self.start, self.end)
+
+
+def local_span(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    """Return wall-clock times of a date as aware datetimes in the clinic's zone.
+
+    Each end is localised on its own, so a span on a DST date keeps its wall-clock hours
+    (09:00-17:00 stays 09:00-17:00 and simply lasts an hour more or less in real time).
+    """
+    zone = timezone.get_default_timezone()
+    return (
+        datetime.combine(day, start, tzinfo=zone),
+        datetime.combine(day, end, tzinfo=zone),
+    )
+
+
+class TimeOffQuerySet(models.QuerySet["TimeOff"]):
+    def overlapping(self, start: datetime, end: datetime) -> TimeOffQuerySet:
+        return self.filter(start__lt=end, end__gt=start)
+
+
+class TimeOff(models.Model):
+    """A range during which a therapist takes no sessions (holiday, training, sick leave)."""
+
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TimeOffQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["therapist", "start"]
+        verbose_name = "time off"
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="time_off_start_before_end"),
+        ]
+        indexes = [models.Index(fields=["therapist", "start", "end"])]
+
+    def __str__(self) -> str:
+        zone = timezone.get_default_timezone()
+        return f"{self.therapist}: {self.start.astimezone(zone):%Y-%m-%d %H:%M} to {self.end.astimezone(zone):%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValidationError({"end": "The end must be after the start."})
+
