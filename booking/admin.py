@@ -25,3 +25,6 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_select_related = ["therapist", "patient", "massage_type"]
     autocomplete_fields = ["patient", "therapist", "massage_type"]
     readonly_fields = ["created_at", "updated_at", "cancelled_at", "cancelled_by"]
+
+
+from booking import notification_admin  # noqa: E402, F401  (registers the outbox's admin)

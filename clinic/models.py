@@ -86,4 +86,3 @@ class User(AbstractUser):
         self.email = self.__class__.objects.normalize_email(self.email).lower()
         if self.phone:
             self.phone = normalize_phone(self.phone)
-

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/therapist/", include("therapists.api_urls")),
+    path("api/v1/", include("booking.api.urls")),
+    path("therapist/", include("therapists.urls")),
+    path("", include("clinic.site_urls")),
 ]

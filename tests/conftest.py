@@ -27,9 +27,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        raise pytest.UsageError(
-            "The suite runs against PostgreSQL: set DATABASE_URL=postgres://... (make test does)."
-        )
+        raise pytest.UsageError("The suite runs against PostgreSQL: set DATABASE_URL=postgres://... (make test does).")
 
 
 @pytest.fixture(autouse=True)

@@ -147,9 +147,9 @@ class TimeOff(models.Model):
 
     def __str__(self) -> str:
         zone = timezone.get_default_timezone()
-        return f"{self.therapist}: {self.start.astimezone(zone):%Y-%m-%d %H:%M} to {self.end.astimezone(zone):%Y-%m-%d %H:%M}"
+        start, end = self.start.astimezone(zone), self.end.astimezone(zone)
+        return f"{self.therapist}: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
 
     def clean(self) -> None:
         if self.start is not None and self.end is not None and self.start >= self.end:
             raise ValidationError({"end": "The end must be after the start."})
-

@@ -1,0 +1,7 @@
+"""REST API v1 routes."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

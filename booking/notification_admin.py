@@ -1,0 +1,3 @@
+"""Admin for the notification outbox (status, attempts, errors, resend)."""
+
+from __future__ import annotations

@@ -1,0 +1,308 @@
+"""The write side of booking: book, cancel, reschedule and record a session's outcome.
+
+Every function is one atomic transaction, raises a domain exception from
+`booking.exceptions` when a rule refuses, and records its notices in the outbox in the
+same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from booking import outbox
+from booking.availability import find_slots
+from booking.exceptions import (
+    CancellationTooLate,
+    InvalidBooking,
+    InvalidTransition,
+    NotAllowed,
+    PolicyRefused,
+    SlotTaken,
+    SlotUnavailable,
+)
+from booking.intake import RED_FLAGS, Pressure
+from booking.models import Appointment, MassageType, Status
+from clinic.models import User
+from therapists.models import Therapist
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+@dataclass(frozen=True)
+class IntakeData:
+    """What the patient tells the therapist before the session."""
+
+    focus_areas: str = ""
+    pain_level: int | None = None
+    pressure: str = ""
+    health_notes: str = ""
+    red_flags: list[str] = field(default_factory=list)
+    provider_consulted: bool = False
+
+    def errors(self) -> dict[str, str]:
+        """Return field messages for anything wrong with the intake."""
+        errors: dict[str, str] = {}
+        if self.pain_level is not None and not 0 <= self.pain_level <= 10:
+            errors["pain_level"] = "Pain level is a number from 0 (none) to 10 (worst imaginable)."
+        if self.pressure and self.pressure not in Pressure.values:
+            errors["pressure"] = f"Choose one of: {', '.join(Pressure.values)}."
+        unknown = [key for key in self.red_flags if key not in RED_FLAGS]
+        if unknown:
+            errors["red_flags"] = f"Unknown red-flag question(s): {', '.join(unknown)}."
+        elif self.red_flags and not self.provider_consulted:
+            errors["provider_consulted"] = (
+                "You answered yes to a red-flag question: please confirm that you have talked to "
+                "your doctor or health provider about this massage."
+            )
+        return errors
+
+
+def _is_staff(user: User | None) -> bool:
+    return bool(user is not None and user.is_staff)
+
+
+def _is_therapist_of(user: User | None, appointment: Appointment) -> bool:
+    return user is not None and Therapist.objects.filter(pk=appointment.therapist_id, user_id=user.pk).exists()
+
+
+def _check_start(*, start: datetime, now: datetime, staff: bool) -> None:
+    if timezone.is_naive(start):
+        raise InvalidBooking("The start needs a time zone offset.", fields={"start": "Give an ISO 8601 offset."})
+    if start <= now:
+        raise InvalidBooking("That time has already passed.", fields={"start": "The start is in the past."})
+    if staff:
+        return
+    if start < now + settings.BOOKING_MIN_NOTICE:
+        hours = settings.BOOKING_MIN_NOTICE.total_seconds() / 3600
+        raise PolicyRefused(
+            f"Online bookings need at least {hours:g} hours' notice; please call the clinic for sooner.",
+            code="notice_too_short",
+        )
+    if start > now + settings.BOOKING_HORIZON:
+        raise PolicyRefused(
+            f"Bookings open {settings.BOOKING_HORIZON.days} days ahead; please choose an earlier date.",
+            code="beyond_horizon",
+        )
+
+
+def _check_slot(
+    *,
+    therapist: Therapist,
+    massage_type: MassageType,
+    start: datetime,
+    now: datetime,
+    staff: bool,
+    ignoring: int | None = None,
+) -> tuple[datetime, datetime]:
+    """Raise unless [start, end + buffer) is free on the therapist's schedule; return (end, blocked_until)."""
+    end = start + massage_type.duration
+    blocked_until = end + massage_type.buffer
+    clashes = Appointment.objects.active().for_therapist(therapist).overlapping(start, blocked_until)
+    if ignoring is not None:
+        clashes = clashes.exclude(pk=ignoring)
+    if clashes.exists():
+        raise SlotTaken("Sorry, that time was just taken. Please choose another slot.")
+    day = timezone.localdate(start)
+    free = find_slots(
+        massage_type,
+        day,
+        day,
+        [therapist],
+        now=now,
+        min_notice=timedelta(0) if staff else None,
+        ignoring=ignoring,
+    )
+    if not any(slot.start == start for slot in free):
+        raise SlotUnavailable(
+            f"{therapist} is not available for a {massage_type.duration_minutes}-minute session at that time."
+        )
+    return end, blocked_until
+
+
+def _check_offer(*, therapist: Therapist, massage_type: MassageType) -> None:
+    if not massage_type.is_active:
+        raise InvalidBooking("This massage is not offered at the moment.", fields={"massage_type": "Not offered."})
+    if not therapist.is_active:
+        raise InvalidBooking("This therapist is not taking bookings.", fields={"therapist": "Not taking bookings."})
+    if not therapist.massage_types.filter(pk=massage_type.pk).exists():
+        raise InvalidBooking(
+            f"{therapist} does not offer {massage_type}.",
+            fields={"therapist": f"{therapist} does not offer {massage_type}."},
+        )
+
+
+@transaction.atomic
+def book(
+    *,
+    patient: User,
+    therapist: Therapist,
+    massage_type: MassageType,
+    start: datetime,
+    intake: IntakeData | None = None,
+    by: User | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Reserve the slot for the patient, or raise SlotTaken (or another BookingError)."""
+    now = now or timezone.now()
+    intake = intake or IntakeData()
+    staff = _is_staff(by)
+    errors = intake.errors()
+    if errors:
+        raise InvalidBooking("Please check the intake answers.", fields=errors)
+    _check_offer(therapist=therapist, massage_type=massage_type)
+    _check_start(start=start, now=now, staff=staff)
+
+    # Serialise bookings per therapist: a lock on existing appointments would not stop a
+    # concurrent insert into an empty slot. Then per patient, for the hoarding limit.
+    Therapist.objects.select_for_update().filter(pk=therapist.pk).first()
+    User.objects.select_for_update().filter(pk=patient.pk).first()
+
+    if not staff:
+        held = Appointment.objects.for_patient(patient).filter(status=Status.CONFIRMED, start__gte=now).count()
+        if held >= settings.MAX_ACTIVE_APPOINTMENTS:
+            raise PolicyRefused(
+                f"You already hold {held} upcoming appointments, the most we keep for one person. "
+                "Please cancel one or wait until after your next session.",
+                code="too_many_appointments",
+            )
+    end, blocked_until = _check_slot(therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff)
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                patient=patient,
+                therapist=therapist,
+                massage_type=massage_type,
+                start=start,
+                end=end,
+                blocked_until=blocked_until,
+                price=massage_type.price,
+                focus_areas=intake.focus_areas,
+                pain_level=intake.pain_level,
+                pressure=intake.pressure,
+                health_notes=intake.health_notes,
+                red_flags=list(intake.red_flags),
+                provider_consulted=intake.provider_consulted,
+            )
+    except IntegrityError as exc:
+        raise _as_slot_taken(exc) from exc
+    outbox.record_booked(appointment, now=now)
+    return appointment
+
+
+def _as_slot_taken(exc: IntegrityError) -> Exception:
+    """Turn the exclusion constraint's violation into SlotTaken; leave any other error alone."""
+    if getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
+        return SlotTaken("Sorry, that time was just taken. Please choose another slot.")
+    return exc
+
+
+def _lock_appointment(appointment: Appointment) -> Appointment:
+    return Appointment.objects.select_for_update().select_related("massage_type", "therapist").get(pk=appointment.pk)
+
+
+def _check_change_window(*, appointment: Appointment, by: User, now: datetime, action: str) -> None:
+    """Raise unless the caller may cancel or move this appointment now."""
+    if appointment.status != Status.CONFIRMED:
+        raise InvalidTransition(f"Only a confirmed appointment can be {action}.")
+    if appointment.start <= now:
+        raise InvalidTransition(f"The session has already started and can no longer be {action}.")
+    if _is_staff(by) or _is_therapist_of(by, appointment):
+        return
+    if appointment.patient_id != by.pk:
+        raise NotAllowed("This is not your appointment.")
+    deadline = appointment.start - settings.CANCELLATION_WINDOW
+    if now > deadline:
+        hours = settings.CANCELLATION_WINDOW.total_seconds() / 3600
+        raise CancellationTooLate(
+            f"Appointments can be {action} online until {hours:g} hours before the start "
+            f"(the deadline was {timezone.localtime(deadline):%A %d %B at %H:%M}). "
+            f"Please call the clinic on {settings.CLINIC_PHONE}."
+        )
+
+
+@transaction.atomic
+def cancel(*, appointment: Appointment, by: User, reason: str = "", now: datetime | None = None) -> Appointment:
+    """Cancel the appointment within the policy (staff and its therapist always may), freeing its slot."""
+    now = now or timezone.now()
+    locked = _lock_appointment(appointment)
+    _check_change_window(appointment=locked, by=by, now=now, action="cancelled")
+    locked.status = Status.CANCELLED
+    locked.cancelled_at = now
+    locked.cancelled_by = by
+    locked.cancellation_reason = reason[:300]
+    locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"])
+    outbox.record_cancelled(locked, now=now)
+    return locked
+
+
+@transaction.atomic
+def reschedule(
+    *,
+    appointment: Appointment,
+    by: User,
+    start: datetime,
+    therapist: Therapist | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move the appointment to another free slot; if it is taken, the old booking stays as it was."""
+    now = now or timezone.now()
+    locked = _lock_appointment(appointment)
+    _check_change_window(appointment=locked, by=by, now=now, action="rescheduled")
+    staff = _is_staff(by)
+    new_therapist = therapist or locked.therapist
+    _check_offer(therapist=new_therapist, massage_type=locked.massage_type)
+    _check_start(start=start, now=now, staff=staff)
+    if start == locked.start and new_therapist.pk == locked.therapist_id:
+        raise InvalidBooking("That is the current time of the appointment.", fields={"start": "Choose another time."})
+    Therapist.objects.select_for_update().filter(pk=new_therapist.pk).first()
+    # The new time is checked and held with the catalogue as it is now, like the slots
+    # the patient was shown; the price stays as booked.
+    end, blocked_until = _check_slot(
+        therapist=new_therapist, massage_type=locked.massage_type, start=start, now=now, staff=staff, ignoring=locked.pk
+    )
+    previous_start = locked.start
+    locked.therapist = new_therapist
+    locked.start = start
+    locked.end = end
+    locked.blocked_until = blocked_until
+    locked.sequence += 1
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=["therapist", "start", "end", "blocked_until", "sequence", "updated_at"])
+    except IntegrityError as exc:
+        raise _as_slot_taken(exc) from exc
+    outbox.record_rescheduled(locked, previous_start=previous_start, now=now)
+    return locked
+
+
+def _mark(*, appointment: Appointment, by: User, status: str, now: datetime | None) -> Appointment:
+    now = now or timezone.now()
+    locked = _lock_appointment(appointment)
+    if not (_is_staff(by) or _is_therapist_of(by, locked)):
+        raise NotAllowed("Only the session's therapist or the clinic's staff can record its outcome.")
+    if locked.status == Status.CANCELLED:
+        raise InvalidTransition("A cancelled appointment has no outcome to record.")
+    if locked.start > now:
+        raise InvalidTransition("The session has not started yet.")
+    updated = Appointment.objects.filter(pk=locked.pk, status=locked.status).update(status=status, updated_at=now)
+    if not updated:
+        raise InvalidTransition("The appointment changed meanwhile; please reload.")
+    locked.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def mark_completed(*, appointment: Appointment, by: User, now: datetime | None = None) -> Appointment:
+    """Record that the session took place (its therapist or staff, once it has started)."""
+    return _mark(appointment=appointment, by=by, status=Status.COMPLETED, now=now)
+
+
+@transaction.atomic
+def mark_no_show(*, appointment: Appointment, by: User, now: datetime | None = None) -> Appointment:
+    """Record that the patient did not come (its therapist or staff, once it has started)."""
+    return _mark(appointment=appointment, by=by, status=Status.NO_SHOW, now=now)

@@ -1,0 +1,7 @@
+"""The therapist portal's API under /api/v1/therapist/."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
