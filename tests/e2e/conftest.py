@@ -1,0 +1,131 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Shared by every tests/e2e/test_*.py module. A missing browser is a failure, never a skip:
+the pages are only tested when a real browser renders them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in this thread; Django's async-safety check
+# would otherwise refuse the ORM calls the tests make between browser steps.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+SCREENSHOT_DIR = Path(settings.BASE_DIR) / "var" / "screenshots"
+NODE_PREFIX = Path(settings.BASE_DIR) / "var" / "node"
+AXE_PATH = NODE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def chromium_path() -> str:
+    """Return the Chromium executable the tests drive (CHROMIUM_PATH, default Debian's)."""
+    return os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    """Launch one headless Chromium for the whole session."""
+    executable = chromium_path()
+    if not Path(executable).exists():
+        pytest.fail(
+            f"Chromium was not found at {executable}. Install Debian's chromium package "
+            "(apt-get install chromium) or set CHROMIUM_PATH to the executable.",
+            pytrace=False,
+        )
+    browser = playwright_instance.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """Open a page in a fresh browser context (no cookies, no storage) at desktop size."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def login(page: Page, live_server: Any, email: str, password: str) -> None:
+    """Sign in through the sign-in page and wait until the site has let the person in."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if "/accounts/login/" in page.url:
+        raise AssertionError(f"Signing in as {email} failed; the page says: {page.inner_text('main')[:500]}")
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot to var/screenshots/<name>.png and return its path."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _ensure_axe() -> Path:
+    """Install axe-core from the npm registry into var/node once, and return its script."""
+    if not AXE_PATH.exists():
+        NODE_PREFIX.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(  # noqa: S603 - a fixed command, no user input
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(NODE_PREFIX), "axe-core@4"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if result.returncode != 0 or not AXE_PATH.exists():
+            pytest.fail(f"Could not install axe-core with npm:\n{result.stdout}\n{result.stderr}", pytrace=False)
+    return AXE_PATH
+
+
+def _describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    at {', '.join(node['target'])}: {node.get('failureSummary', '').strip()}")
+    return "\n".join(lines)
+
+
+def check_accessibility(page: Page) -> None:
+    """Run axe-core on the page and fail on any serious or critical violation."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(_ensure_axe()))
+    results = page.evaluate("async () => await window.axe.run(document, {resultTypes: ['violations']})")
+    blocking = [v for v in results["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+    if blocking:
+        raise AssertionError(
+            f"Accessibility violations on {page.url}:\n{_describe(blocking)}\n"
+            f"(all: {json.dumps([v['id'] for v in results['violations']])})"
+        )
