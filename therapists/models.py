@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -153,3 +154,64 @@ class TimeOff(models.Model):
     def clean(self) -> None:
         if self.start is not None and self.end is not None and self.start >= self.end:
             raise ValidationError({"end": "The end must be after the start."})
+
+
+class SessionNoteContent(models.Model):
+    """The SOAP content shared by a session note and each of its revisions."""
+
+    subjective = models.TextField(blank=True, help_text="What the patient reports.")
+    objective = models.TextField(blank=True, help_text="What the therapist found.")
+    assessment = models.TextField(blank=True, help_text="The therapist's reading of it.")
+    plan = models.TextField(blank=True, help_text="What comes next: home care, next session.")
+    pain_after = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        help_text="The patient's pain level after the session (0-10).",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SessionNote(SessionNoteContent):
+    """The therapist's private treatment note of one session; every save is kept as a revision."""
+
+    appointment = models.OneToOneField("booking.Appointment", on_delete=models.PROTECT, related_name="session_note")
+    revision = models.PositiveIntegerField(default=0, help_text="The number of the latest revision.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pain_after__isnull=True) | Q(pain_after__gte=0, pain_after__lte=10),
+                name="session_note_pain_after_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note on {self.appointment}"
+
+
+class SessionNoteRevision(SessionNoteContent):
+    """One saved version of a session note: the full content, who wrote it and when."""
+
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["note", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["note", "number"], name="session_note_revision_unique_number"),
+            models.CheckConstraint(
+                condition=Q(pain_after__isnull=True) | Q(pain_after__gte=0, pain_after__lte=10),
+                name="session_note_revision_pain_after_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of {self.note}"
