@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from locust import HttpUser, between, task
 
-FIXTURE = json.loads(open(os.environ["LOAD_FIXTURE"]).read())  # noqa: SIM115, PTH123
+FIXTURE = json.loads(open(os.environ["LOAD_FIXTURE"]).read())  # noqa: SIM115
 TOKENS = itertools.cycle(FIXTURE["tokens"])
 FIRST_DAY = date.fromisoformat(FIXTURE["first_day"])
 DAYS = FIXTURE["days"]
@@ -45,7 +45,9 @@ class Patient(HttpUser):
     def book_or_cancel(self) -> None:
         if len(self.booked) >= 3:
             appointment = self.booked.pop(0)
-            self.client.post(f"/api/v1/appointments/{appointment}/cancel/", json={}, name="/api/v1/appointments/{id}/cancel/")
+            self.client.post(
+                f"/api/v1/appointments/{appointment}/cancel/", json={}, name="/api/v1/appointments/{id}/cancel/"
+            )
             return
         date_from, date_to = self._window()
         massage_type = self.rng.choice(FIXTURE["massage_types"])
