@@ -7,9 +7,9 @@ their time off, their appointments); everything else is interval arithmetic in m
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -37,11 +37,29 @@ def clinic_day_bounds(day_from: date, day_to: date) -> tuple[datetime, datetime]
     )
 
 
-def _dates(day_from: date, day_to: date) -> Iterable[date]:
+def _dates(day_from: date, day_to: date) -> Iterator[date]:
     day = day_from
     while day <= day_to:
         yield day
         day += timedelta(days=1)
+
+
+def _working_windows(day: date, spans: list[tuple[time, time]]) -> list[Interval]:
+    """Return the day's spans as sorted UTC intervals, joining only spans that overlap.
+
+    Touching spans stay apart: a session fits inside one span the therapist declared.
+    """
+    windows: list[Interval] = []
+    for start, end in sorted(spans):
+        local_start, local_end = local_span(day, start, end)
+        window = (local_start.astimezone(UTC), local_end.astimezone(UTC))
+        if window[0] >= window[1]:
+            continue
+        if windows and window[0] < windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], window[1]))
+        else:
+            windows.append(window)
+    return windows
 
 
 def find_slots(
@@ -52,17 +70,19 @@ def find_slots(
     *,
     now: datetime | None = None,
     min_notice: timedelta | None = None,
+    horizon: timedelta | None = None,
     ignoring: int | None = None,
 ) -> list[Slot]:
     """Return the free slots for the massage type between two clinic dates (inclusive), sorted by start.
 
     `ignoring` leaves one appointment out of the busy time (an appointment being rescheduled
-    may move within its own span). `min_notice` overrides the setting (staff may book sooner).
+    may move within its own span). `min_notice` and `horizon` override the settings (staff
+    may book sooner and further ahead). Slot times are in UTC.
     """
     now = now or timezone.now()
     notice = settings.BOOKING_MIN_NOTICE if min_notice is None else min_notice
-    earliest = now + notice
-    latest_start = now + settings.BOOKING_HORIZON
+    earliest = (now + notice).astimezone(UTC)
+    latest_start = (now + (settings.BOOKING_HORIZON if horizon is None else horizon)).astimezone(UTC)
     grid = timedelta(minutes=settings.BOOKING_SLOT_GRID_MINUTES)
     length = massage_type.duration
     buffer = massage_type.buffer
@@ -103,24 +123,31 @@ def find_slots(
     for therapist_id, start, blocked_until in appointments.values_list("therapist_id", "start", "blocked_until"):
         busy[therapist_id].append((start - buffer, blocked_until))
 
-    days = list(_dates(date_from, date_to))
     zone = timezone.get_default_timezone()
+    days = list(_dates(date_from, date_to))
+    # Therapists mostly share their hours: turn each (date, spans) into UTC intervals once.
+    working_cache: dict[tuple[date, tuple[tuple[time, time], ...]], list[Interval]] = {}
     slots: list[Slot] = []
     for therapist_id in therapist_ids:
         weekly = spans_by_therapist.get(therapist_id)
         if not weekly:
             continue
         blocked = merge([*time_off[therapist_id], *busy[therapist_id]])
+        working: list[Interval] = []
         for day in days:
             spans = weekly.get(day.weekday())
             if not spans:
                 continue
-            origin = datetime.combine(day, time(0), tzinfo=zone)
-            working = merge(local_span(day, start, end) for start, end in spans)
-            for window in subtract(working, blocked):
-                for start in grid_starts(window, length, grid, earliest, origin):
-                    if start > latest_start:
-                        break
-                    slots.append(Slot(start, start + length, therapist_id))
+            key = (day, tuple(spans))
+            day_working = working_cache.get(key)
+            if day_working is None:
+                day_working = _working_windows(day, spans)
+                working_cache[key] = day_working
+            working.extend(day_working)
+        for window in subtract(working, blocked):
+            for start in grid_starts(window, length, grid, earliest, zone):
+                if start > latest_start:
+                    break
+                slots.append(Slot(start, start + length, therapist_id))
     slots.sort()
     return slots

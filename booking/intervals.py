@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, tzinfo
 
 Interval = tuple[datetime, datetime]
 
 
-def merge(intervals: Iterable[Interval]) -> list[Interval]:
+def merge(intervals: list[Interval] | Iterator[Interval]) -> list[Interval]:
     """Return the union of the intervals as sorted, disjoint intervals (touching ones joined)."""
     merged: list[Interval] = []
     for start, end in sorted(intervals):
@@ -44,14 +44,42 @@ def subtract(free: list[Interval], busy: list[Interval]) -> list[Interval]:
     return result
 
 
+def _wall_clock_remainder(instant: datetime, zone: tzinfo, grid: timedelta) -> timedelta:
+    """Return how far the instant's wall-clock time of day in `zone` is past the last grid line."""
+    local = instant.astimezone(zone)
+    since_midnight = timedelta(
+        hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond
+    )
+    return since_midnight % grid
+
+
 def grid_starts(
-    window: Interval, length: timedelta, grid: timedelta, earliest: datetime, origin: datetime
-) -> Iterable[datetime]:
-    """Yield each start on the grid (counted from `origin`) where [start, start+length) fits the window."""
-    window_start, window_end = window
-    first = max(window_start, earliest)
-    offset = (first - origin) % grid
-    start = first if not offset else first + (grid - offset)
-    while start + length <= window_end:
+    window: Interval, length: timedelta, grid: timedelta, earliest: datetime, zone: tzinfo
+) -> Iterator[datetime]:
+    """Yield each UTC start on the wall-clock grid of `zone` where [start, start+length) fits the window.
+
+    The grid is counted from local midnight (09:00, 09:15, ... on either side of a DST change).
+    Arithmetic is done in UTC: Python adds and compares datetimes sharing one tzinfo by
+    wall clock, which is wrong by an hour across a DST change.
+    """
+    window_start, window_end = window[0].astimezone(UTC), window[1].astimezone(UTC)
+    first = max(window_start, earliest.astimezone(UTC))
+    last = window_end - length
+    if first > last:
+        return
+    remainder = _wall_clock_remainder(first, zone, grid)
+    start = first + (grid - remainder) if remainder else first
+    # The UTC offset is the same at both ends on all but two days a year: then the grid
+    # lines are evenly spaced in UTC and need no per-step time zone lookup.
+    if first.astimezone(zone).utcoffset() == last.astimezone(zone).utcoffset():
+        while start <= last:
+            yield start
+            start += grid
+        return
+    while start <= last:
+        remainder = _wall_clock_remainder(start, zone, grid)
+        if remainder:
+            start += grid - remainder
+            continue
         yield start
         start += grid

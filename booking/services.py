@@ -31,6 +31,7 @@ from clinic.models import User
 from therapists.models import Therapist
 
 EXCLUSION_VIOLATION = "23P01"
+INTAKE_FIELDS = ("focus_areas", "pain_level", "pressure", "health_notes", "red_flags", "provider_consulted")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,11 @@ class IntakeData:
                 "your doctor or health provider about this massage."
             )
         return errors
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> IntakeData:
+        """Return the intake currently recorded on the appointment."""
+        return cls(**{name: getattr(appointment, name) for name in INTAKE_FIELDS})
 
 
 def _is_staff(user: User | None) -> bool:
@@ -115,6 +121,8 @@ def _check_slot(
         [therapist],
         now=now,
         min_notice=timedelta(0) if staff else None,
+        # Staff may book past the online horizon; the slot must still be on the schedule.
+        horizon=max(settings.BOOKING_HORIZON, start - now) if staff else None,
         ignoring=ignoring,
     )
     if not any(slot.start == start for slot in free):
@@ -205,6 +213,17 @@ def _lock_appointment(appointment: Appointment) -> Appointment:
     return Appointment.objects.select_for_update().select_related("massage_type", "therapist").get(pk=appointment.pk)
 
 
+def cancel_deadline(appointment: Appointment) -> datetime:
+    """Return the last moment the patient may cancel or reschedule the appointment online."""
+    return appointment.start - settings.CANCELLATION_WINDOW
+
+
+def patient_can_change(appointment: Appointment, *, now: datetime | None = None) -> bool:
+    """Return whether the patient may still cancel or reschedule the appointment online."""
+    now = now or timezone.now()
+    return appointment.status == Status.CONFIRMED and now <= cancel_deadline(appointment)
+
+
 def _check_change_window(*, appointment: Appointment, by: User, now: datetime, action: str) -> None:
     """Raise unless the caller may cancel or move this appointment now."""
     if appointment.status != Status.CONFIRMED:
@@ -215,7 +234,7 @@ def _check_change_window(*, appointment: Appointment, by: User, now: datetime, a
         return
     if appointment.patient_id != by.pk:
         raise NotAllowed("This is not your appointment.")
-    deadline = appointment.start - settings.CANCELLATION_WINDOW
+    deadline = cancel_deadline(appointment)
     if now > deadline:
         hours = settings.CANCELLATION_WINDOW.total_seconds() / 3600
         raise CancellationTooLate(
@@ -277,6 +296,32 @@ def reschedule(
     except IntegrityError as exc:
         raise _as_slot_taken(exc) from exc
     outbox.record_rescheduled(locked, previous_start=previous_start, now=now)
+    return locked
+
+
+@transaction.atomic
+def update_intake(
+    *, appointment: Appointment, by: User, intake: IntakeData, now: datetime | None = None
+) -> Appointment:
+    """Replace the appointment's intake answers (its patient or staff, before the session starts)."""
+    now = now or timezone.now()
+    locked = _lock_appointment(appointment)
+    if not (_is_staff(by) or locked.patient_id == by.pk):
+        raise NotAllowed("Only the patient can change the intake of this appointment.")
+    if locked.status != Status.CONFIRMED:
+        raise InvalidTransition("Only a confirmed appointment's intake can be changed.")
+    if locked.start <= now:
+        raise InvalidTransition("The session has already started; its intake can no longer be changed.")
+    errors = intake.errors()
+    if errors:
+        raise InvalidBooking("Please check the intake answers.", fields=errors)
+    locked.focus_areas = intake.focus_areas
+    locked.pain_level = intake.pain_level
+    locked.pressure = intake.pressure
+    locked.health_notes = intake.health_notes
+    locked.red_flags = list(intake.red_flags)
+    locked.provider_consulted = intake.provider_consulted
+    locked.save(update_fields=[*INTAKE_FIELDS, "updated_at"])
     return locked
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from clinic.health import healthz
 
@@ -12,6 +13,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/therapist/", include("therapists.api_urls")),
     path("api/v1/", include("booking.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
     path("therapist/", include("therapists.urls")),
     path("", include("clinic.site_urls")),
 ]
+
+# Django's own 404 and 500 answer JSON in the API's error shape under /api/, pages elsewhere.
+handler404 = "booking.api.errors.page_not_found"
+handler500 = "booking.api.errors.server_error"

@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, include, path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from booking.api import views
+
+router = SimpleRouter()
+router.register("massage-types", views.MassageTypeViewSet, basename="massage-type")
+router.register("therapists", views.TherapistViewSet, basename="therapist")
+router.register("appointments", views.AppointmentViewSet, basename="appointment")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("auth/register/", views.RegisterView.as_view(), name="api-register"),
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("availability/", views.AvailabilityView.as_view(), name="api-availability"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,274 @@
+"""Serializers of the REST API v1: what goes in and what comes out, never a booking rule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+
+from booking.intake import RED_FLAGS, Pressure
+from booking.models import Appointment, MassageType, Status
+from booking.services import INTAKE_FIELDS, IntakeData, cancel_deadline, patient_can_change
+from clinic.models import User, normalize_phone
+from therapists.models import Therapist
+
+MAX_AVAILABILITY_DAYS = 62
+MASSAGE_TYPE_ERRORS = {
+    "does_not_exist": "No massage type {pk_value} is offered.",
+    "incorrect_type": "Give the massage type's id, a number.",
+}
+THERAPIST_ERRORS = {
+    "does_not_exist": "No therapist {pk_value} takes bookings.",
+    "incorrect_type": "Give the therapist's id, a number.",
+}
+
+
+# --- Accounts -------------------------------------------------------------------------
+
+
+class UserSerializer(serializers.ModelSerializer[User]):
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "phone"]
+        read_only_fields = fields
+
+
+class RegisterSerializer(serializers.Serializer[User]):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=30)
+
+    def validate_email(self, value: str) -> str:
+        email = User.objects.normalize_email(value).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise serializers.ValidationError("An account with this e-mail address already exists.")
+        return email
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            return normalize_phone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages[0]) from exc
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        candidate = User(email=attrs["email"], first_name=attrs["first_name"], last_name=attrs["last_name"])
+        try:
+            password_validation.validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": " ".join(exc.messages)}) from exc
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> User:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(**validated_data)
+                Token.objects.create(user=user)
+        except IntegrityError as exc:
+            # Two sign-ups with one address at once: the unique constraint decides.
+            raise serializers.ValidationError({"email": "An account with this e-mail address already exists."}) from exc
+        return user
+
+
+class SignedInSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField(read_only=True)
+    user = UserSerializer(read_only=True)
+
+
+class TokenRequestSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = authenticate(self.context.get("request"), email=attrs["email"], password=attrs["password"])
+        if user is None:
+            raise serializers.ValidationError("Unable to sign in with that e-mail address and password.")
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField(read_only=True)
+
+
+# --- Catalogue ------------------------------------------------------------------------
+
+
+class MassageTypeSerializer(serializers.ModelSerializer[MassageType]):
+    good_for = serializers.ListField(child=serializers.CharField(), source="good_for_list", read_only=True)
+
+    class Meta:
+        model = MassageType
+        fields = ["id", "slug", "name", "description", "good_for", "duration_minutes", "buffer_minutes", "price"]
+        read_only_fields = fields
+
+
+class TherapistSerializer(serializers.ModelSerializer[Therapist]):
+    massage_types = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Therapist
+        fields = ["id", "display_name", "bio", "massage_types"]
+        read_only_fields = fields
+
+
+# --- Availability ---------------------------------------------------------------------
+
+
+class AvailabilityQuerySerializer(serializers.Serializer[Any]):
+    massage_type = serializers.PrimaryKeyRelatedField(
+        queryset=MassageType.objects.active(),
+        error_messages=MASSAGE_TYPE_ERRORS,
+    )
+    date_from = serializers.DateField(input_formats=["iso-8601"])
+    date_to = serializers.DateField(input_formats=["iso-8601"])
+    therapist = serializers.PrimaryKeyRelatedField(
+        queryset=Therapist.objects.active(),
+        required=False,
+        error_messages=THERAPIST_ERRORS,
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": "date_to must be on or after date_from."})
+        if attrs["date_to"] - attrs["date_from"] >= timedelta(days=MAX_AVAILABILITY_DAYS):
+            raise serializers.ValidationError({"date_to": f"Ask for at most {MAX_AVAILABILITY_DAYS} days at a time."})
+        therapist = attrs.get("therapist")
+        if therapist is not None and not therapist.massage_types.filter(pk=attrs["massage_type"].pk).exists():
+            raise serializers.ValidationError({"therapist": f"{therapist} does not offer {attrs['massage_type']}."})
+        return attrs
+
+
+class SlotSerializer(serializers.Serializer[Any]):
+    start = serializers.DateTimeField(read_only=True)
+    end = serializers.DateTimeField(read_only=True)
+    therapist = serializers.IntegerField(source="therapist_id", read_only=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # Thousands of slots per answer: skip the generic field machinery.
+        zone = timezone.get_default_timezone()
+        return {
+            "start": instance.start.astimezone(zone).isoformat(),
+            "end": instance.end.astimezone(zone).isoformat(),
+            "therapist": instance.therapist_id,
+        }
+
+
+class AvailabilitySerializer(serializers.Serializer[Any]):
+    time_zone = serializers.CharField(read_only=True, help_text="The clinic's IANA time zone.")
+    slots = SlotSerializer(many=True, read_only=True)
+
+
+# --- Appointments ---------------------------------------------------------------------
+
+
+class MassageTypeRefSerializer(serializers.ModelSerializer[MassageType]):
+    class Meta:
+        model = MassageType
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class TherapistRefSerializer(serializers.ModelSerializer[Therapist]):
+    class Meta:
+        model = Therapist
+        fields = ["id", "display_name"]
+        read_only_fields = fields
+
+
+class IntakeSerializer(serializers.Serializer[Any]):
+    """The intake answers, each optional; the rules between them live in IntakeData.errors()."""
+
+    focus_areas = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    pain_level = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
+    pressure = serializers.ChoiceField(choices=Pressure.choices, required=False, allow_blank=True)
+    health_notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    red_flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(RED_FLAGS)), required=False, max_length=len(RED_FLAGS)
+    )
+    provider_consulted = serializers.BooleanField(required=False)
+
+    def intake(self, base: IntakeData | None = None) -> IntakeData:
+        """Return the validated answers laid over `base` (the answers already recorded)."""
+        answers = {name: value for name, value in self.validated_data.items() if name in INTAKE_FIELDS}
+        data = {**(vars(base) if base is not None else {}), **answers}
+        data["red_flags"] = list(dict.fromkeys(data.get("red_flags", [])))
+        return IntakeData(**data)
+
+
+class BookingRequestSerializer(IntakeSerializer):
+    massage_type = serializers.PrimaryKeyRelatedField(
+        queryset=MassageType.objects.active(), error_messages=MASSAGE_TYPE_ERRORS
+    )
+    therapist = serializers.PrimaryKeyRelatedField(queryset=Therapist.objects.active(), error_messages=THERAPIST_ERRORS)
+    start = serializers.DateTimeField(help_text="ISO 8601 with an offset; without one, the clinic's time zone.")
+
+
+class CancelRequestSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class RescheduleRequestSerializer(serializers.Serializer[Any]):
+    start = serializers.DateTimeField(help_text="ISO 8601 with an offset; without one, the clinic's time zone.")
+    therapist = serializers.PrimaryKeyRelatedField(
+        queryset=Therapist.objects.active(),
+        required=False,
+        error_messages=THERAPIST_ERRORS,
+        help_text="Another therapist who offers the same massage; the current one if left out.",
+    )
+
+
+class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
+    massage_type = MassageTypeRefSerializer(read_only=True)
+    therapist = TherapistRefSerializer(read_only=True)
+    start = serializers.DateTimeField(read_only=True)
+    end = serializers.DateTimeField(read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    red_flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    can_cancel = serializers.SerializerMethodField(
+        help_text="Whether the patient may still cancel or reschedule online."
+    )
+    cancel_deadline = serializers.SerializerMethodField(
+        help_text="The last moment to cancel or reschedule online (the clinic's cancellation window)."
+    )
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "massage_type",
+            "therapist",
+            "start",
+            "end",
+            "status",
+            "price",
+            "focus_areas",
+            "pain_level",
+            "pressure",
+            "health_notes",
+            "red_flags",
+            "provider_consulted",
+            "can_cancel",
+            "cancel_deadline",
+            "cancelled_at",
+            "cancellation_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_can_cancel(self, appointment: Appointment) -> bool:
+        return patient_can_change(appointment)
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_cancel_deadline(self, appointment: Appointment) -> str:
+        deadline = cancel_deadline(appointment).astimezone(timezone.get_default_timezone())
+        return deadline.isoformat()

@@ -1,0 +1,247 @@
+"""Views of the REST API v1: validate the input, call one service, serialize the result.
+
+Who may call what: the catalogue, the therapists, availability, sign-up and sign-in are
+open to anyone; appointments are the signed-in caller's own (another person's is 404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.views import APIView
+
+from booking import services
+from booking.api import serializers as s
+from booking.api.filters import AppointmentFilter, TherapistFilter
+from booking.api.schema import error_responses
+from booking.availability import find_slots
+from booking.models import Appointment, MassageType
+from therapists.models import Therapist
+
+
+class RegisterView(APIView):
+    """Anyone may open a patient account."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(
+        operation_id="auth_register",
+        request=s.RegisterSerializer,
+        responses={201: s.SignedInSerializer, **error_responses(400, 429)},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        """Open a patient account and return its API token."""
+        serializer = s.RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.save()
+        body = {"token": user.auth_token.key, "user": s.UserSerializer(user).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    """Anyone may exchange an e-mail and password for the account's API token."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        operation_id="auth_token",
+        request=s.TokenRequestSerializer,
+        responses={200: s.TokenSerializer, **error_responses(400, 429)},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        """Return the API token of the account with this e-mail and password."""
+        serializer = s.TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The active catalogue", responses={200: s.MassageTypeSerializer(many=True)}),
+    retrieve=extend_schema(
+        summary="One massage type", responses={200: s.MassageTypeSerializer, **error_responses(404)}
+    ),
+)
+@extend_schema(auth=[], tags=["catalogue"])
+class MassageTypeViewSet(viewsets.ReadOnlyModelViewSet[MassageType]):
+    """Anyone may read the active catalogue."""
+
+    permission_classes = [AllowAny]
+    serializer_class = s.MassageTypeSerializer
+    queryset = MassageType.objects.active()
+    pagination_class = None
+    filter_backends: list[Any] = []
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The active therapists", responses={200: s.TherapistSerializer(many=True), **error_responses(400)}
+    ),
+    retrieve=extend_schema(summary="One therapist", responses={200: s.TherapistSerializer, **error_responses(404)}),
+)
+@extend_schema(auth=[], tags=["catalogue"])
+class TherapistViewSet(viewsets.ReadOnlyModelViewSet[Therapist]):
+    """Anyone may read the active therapists and what they offer."""
+
+    permission_classes = [AllowAny]
+    serializer_class = s.TherapistSerializer
+    queryset = (
+        Therapist.objects.active()
+        .prefetch_related(Prefetch("massage_types", queryset=MassageType.objects.active().only("pk")))
+        .distinct()
+    )
+    filterset_class = TherapistFilter
+    pagination_class = None
+
+
+class AvailabilityView(APIView):
+    """Anyone may browse the free slots; booking one needs an account."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="availability",
+        parameters=[s.AvailabilityQuerySerializer],
+        responses={200: s.AvailabilitySerializer, **error_responses(400)},
+        auth=[],
+        tags=["availability"],
+    )
+    def get(self, request: Request) -> Response:
+        """Return the free slots of a massage type between two clinic dates (inclusive)."""
+        query = s.AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        therapist = data.get("therapist")
+        slots = find_slots(
+            data["massage_type"], data["date_from"], data["date_to"], None if therapist is None else [therapist]
+        )
+        return Response(s.AvailabilitySerializer({"time_zone": settings.TIME_ZONE, "slots": slots}).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The caller's appointments", responses={200: s.AppointmentSerializer(many=True), **error_responses(401)}
+    ),
+    retrieve=extend_schema(
+        summary="One of the caller's appointments",
+        responses={200: s.AppointmentSerializer, **error_responses(401, 404)},
+    ),
+    create=extend_schema(
+        summary="Book a slot",
+        request=s.BookingRequestSerializer,
+        responses={201: s.AppointmentSerializer, **error_responses(400, 401, 403, 409, 429)},
+    ),
+    partial_update=extend_schema(
+        summary="Complete or change the intake before the session",
+        request=s.IntakeSerializer,
+        responses={200: s.AppointmentSerializer, **error_responses(400, 401, 404, 409)},
+    ),
+    cancel=extend_schema(
+        summary="Cancel within the policy",
+        request=s.CancelRequestSerializer,
+        responses={200: s.AppointmentSerializer, **error_responses(400, 401, 404, 409, 429)},
+    ),
+    reschedule=extend_schema(
+        summary="Move to another free slot within the policy",
+        request=s.RescheduleRequestSerializer,
+        responses={
+            200: OpenApiResponse(s.AppointmentSerializer, description="The appointment at its new time."),
+            **error_responses(400, 401, 404, 409, 429),
+        },
+    ),
+)
+@extend_schema(tags=["appointments"])
+class AppointmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Appointment],
+):
+    """A signed-in person's own appointments as a patient; anyone else's answer 404."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.AppointmentSerializer
+    filterset_class = AppointmentFilter
+    throttle_scope = "booking"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Appointment]:
+        if getattr(self, "swagger_fake_view", False):
+            return Appointment.objects.none()
+        return (
+            Appointment.objects.for_patient(self.request.user)
+            .select_related("massage_type", "therapist")
+            .order_by("start", "pk")
+        )
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # Only the writes that hold a therapist's time are throttled; reading is free.
+        if self.request.method == "POST":
+            return [ScopedRateThrottle()]
+        return []
+
+    def create(self, request: Request) -> Response:
+        """Book the slot for the caller."""
+        serializer = s.BookingRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        appointment = services.book(
+            patient=request.user,
+            therapist=data["therapist"],
+            massage_type=data["massage_type"],
+            start=data["start"],
+            intake=serializer.intake(),
+        )
+        return Response(self._render(appointment), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        """Replace the given intake answers of one of the caller's appointments."""
+        appointment = self.get_object()
+        serializer = s.IntakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        intake = serializer.intake(base=services.IntakeData.of(appointment))
+        appointment = services.update_intake(appointment=appointment, by=request.user, intake=intake)
+        return Response(self._render(appointment))
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Cancel one of the caller's appointments."""
+        appointment = self.get_object()
+        serializer = s.CancelRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        appointment = services.cancel(
+            appointment=appointment, by=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(self._render(appointment))
+
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request: Request, pk: str | None = None) -> Response:
+        """Move one of the caller's appointments to another free slot."""
+        appointment = self.get_object()
+        serializer = s.RescheduleRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        appointment = services.reschedule(
+            appointment=appointment, by=request.user, start=data["start"], therapist=data.get("therapist")
+        )
+        return Response(self._render(appointment))
+
+    def _render(self, appointment: Appointment) -> dict[str, Any]:
+        return s.AppointmentSerializer(appointment, context=self.get_serializer_context()).data
