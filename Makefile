@@ -1,0 +1,81 @@
+# Two commands matter: `make run` (the demo on SQLite, no servers needed) and `make test`
+# (the whole suite on PostgreSQL and Redis). See README.md.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+CHROMIUM_PATH ?= /usr/bin/chromium
+export CHROMIUM_PATH
+
+# Defaults for the test run only: `make run` keeps whatever the user exported, else the
+# SQLite database and embedded broker that clinic/settings.py defaults to.
+TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/clinic)
+TEST_BROKER_URL := $(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/0)
+TEST_REDIS_URL := $(or $(REDIS_URL),$(TEST_BROKER_URL))
+TEST_ENV := DATABASE_URL='$(TEST_DATABASE_URL)' CELERY_BROKER_URL='$(TEST_BROKER_URL)' \
+	REDIS_URL='$(TEST_REDIS_URL)' PLAYWRIGHT_CHROMIUM='$(CHROMIUM_PATH)'
+
+# Connect to the server's maintenance database: the test database need not exist yet.
+define PG_CHECK
+import sys
+from urllib.parse import urlsplit
+
+import psycopg
+
+url = urlsplit(sys.argv[1])
+where = f"{url.hostname}:{url.port or 5432}" if url.hostname else sys.argv[1]
+try:
+    psycopg.connect(url._replace(scheme="postgresql", path="/postgres").geturl(), connect_timeout=5).close()
+except (psycopg.Error, ValueError):
+    sys.exit(f"PostgreSQL is not reachable at {where}; start it or set DATABASE_URL=postgres://user@host:port/db")
+endef
+export PG_CHECK
+
+.PHONY: run test lint bench check-postgres
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamps under .venv: reinstall only when a requirements file changed since the last install.
+$(VENV)/.installed-run: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo
+	@echo "  Massage clinic booking: http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "  Demo logins, password demo-pass-2026:"
+	@echo "    admin@clinic.test      clinic admin"
+	@echo "    therapist@clinic.test  therapist (Maya Okafor)"
+	@echo "    patient@clinic.test    patient (Jordan Miles)"
+	@echo "  Ctrl-C stops the web server, the worker and beat."
+	@echo
+	PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONUNBUFFERED=1 exec $(BIN)/honcho start --port $(PORT)
+
+check-postgres: $(VENV)/.installed-dev
+	@$(BIN)/python -c "$$PG_CHECK" '$(TEST_DATABASE_URL)'
+
+test: check-postgres
+	$(TEST_ENV) $(BIN)/pytest tests
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+bench: check-postgres
+	@for script in bench/*.py; do \
+		[ -e "$$script" ] || { echo "No benchmarks in bench/ yet."; break; }; \
+		echo "== $$script"; \
+		$(TEST_ENV) $(BIN)/python "$$script" || exit 1; \
+	done

@@ -1,0 +1,414 @@
+"""Load the demo clinic: catalogue, therapists and their weeks, patients and a fortnight of bookings."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from booking.intake import Pressure
+from booking.models import Appointment, MassageType, Status
+from clinic.models import User
+from therapists.models import Therapist, TimeOff, WorkingHours
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - a published demo login, refused with DEBUG off
+ADMIN_EMAIL = "admin@clinic.test"
+THERAPIST_EMAIL = "therapist@clinic.test"
+PATIENT_EMAIL = "patient@clinic.test"
+
+# A fixed seed: the same day always yields the same bookings, so a second run finds them all.
+RANDOM_SEED = 2026
+UPCOMING_DAYS = 14
+PAST_DAYS = 7
+GRID = timedelta(minutes=15)
+
+MASSAGE_TYPES: list[dict[str, Any]] = [
+    {
+        "slug": "swedish",
+        "name": "Swedish massage",
+        "description": (
+            "Long, flowing strokes with light to medium pressure over the whole back. It warms the muscles, "
+            "eases guarding around a sore back and is the gentlest place to start."
+        ),
+        "good_for": "general back tension, stress, stiffness, first massage",
+        "duration_minutes": 60,
+        "price": Decimal("85.00"),
+        "buffer_minutes": 15,
+        "display_order": 10,
+    },
+    {
+        "slug": "deep-tissue",
+        "name": "Deep tissue massage",
+        "description": (
+            "Slow, firm pressure into the deeper layers of the back muscles. The therapist works along the "
+            "spine, the lower back and the hips to release long-held tightness."
+        ),
+        "good_for": "chronic low back pain, stiffness, postural strain, desk work",
+        "duration_minutes": 60,
+        "price": Decimal("100.00"),
+        "buffer_minutes": 15,
+        "display_order": 20,
+    },
+    {
+        "slug": "trigger-point",
+        "name": "Trigger point therapy",
+        "description": (
+            "Sustained pressure on tight knots that refer pain elsewhere, such as the quadratus lumborum "
+            "and gluteal muscles behind much low back and hip pain."
+        ),
+        "good_for": "chronic low back pain, knots, referred pain into the hip, one-sided pain",
+        "duration_minutes": 45,
+        "price": Decimal("80.00"),
+        "buffer_minutes": 15,
+        "display_order": 30,
+    },
+    {
+        "slug": "myofascial-release",
+        "name": "Myofascial release",
+        "description": (
+            "Gentle, sustained stretching of the connective tissue around the muscles of the back, "
+            "without oil, to restore glide and ease restricted movement."
+        ),
+        "good_for": "stiffness, restricted movement, chronic low back pain, recovery after long sitting",
+        "duration_minutes": 60,
+        "price": Decimal("95.00"),
+        "buffer_minutes": 15,
+        "display_order": 40,
+    },
+    {
+        "slug": "sports",
+        "name": "Sports massage",
+        "description": (
+            "A brisk mix of deep strokes, stretching and mobilisation aimed at the muscles an activity "
+            "loads: the lower back, hamstrings and hips of runners, lifters and golfers."
+        ),
+        "good_for": "back pain after training, tight hamstrings, recovery, stiffness",
+        "duration_minutes": 45,
+        "price": Decimal("85.00"),
+        "buffer_minutes": 15,
+        "display_order": 50,
+    },
+    {
+        "slug": "hot-stone",
+        "name": "Hot stone massage",
+        "description": (
+            "Smooth heated basalt stones placed along the spine and used to massage the back. The heat "
+            "softens the muscles so the therapist can work deeper with less pressure."
+        ),
+        "good_for": "muscle tension, stiffness, stress, aching back in cold weather",
+        "duration_minutes": 90,
+        "price": Decimal("130.00"),
+        "buffer_minutes": 30,
+        "display_order": 60,
+    },
+    {
+        "slug": "back-neck-shoulders",
+        "name": "Back, neck and shoulders",
+        "description": (
+            "A focused half hour on the upper and lower back, neck and shoulders: a short session for "
+            "a lunch break or between longer treatments."
+        ),
+        "good_for": "upper back tension, neck stiffness, desk work",
+        "duration_minutes": 30,
+        "price": Decimal("55.00"),
+        "buffer_minutes": 10,
+        "display_order": 70,
+    },
+]
+
+# Each therapist's week: {weekday: [(start, end), ...]}; a lunch break is two spans.
+MON_FRI = range(0, 5)
+
+
+def _hours(days: range | list[int], *spans: tuple[int, int, int, int]) -> dict[int, list[tuple[time, time]]]:
+    return {day: [(time(h1, m1), time(h2, m2)) for h1, m1, h2, m2 in spans] for day in days}
+
+
+THERAPISTS: list[dict[str, Any]] = [
+    {
+        "email": THERAPIST_EMAIL,
+        "first_name": "Maya",
+        "last_name": "Okafor",
+        "display_name": "Maya Okafor",
+        "bio": "Licensed massage therapist for twelve years, focused on chronic low back pain and desk-work strain.",
+        "types": ["deep-tissue", "trigger-point", "myofascial-release", "swedish"],
+        "hours": _hours(MON_FRI, (9, 0, 12, 30), (13, 30, 17, 0)),
+        "time_off": False,
+    },
+    {
+        "email": "liam.novak@clinic.test",
+        "first_name": "Liam",
+        "last_name": "Novak",
+        "display_name": "Liam Novak",
+        "bio": "Sports massage therapist who works with runners, climbers and weekend golfers.",
+        "types": ["sports", "deep-tissue", "trigger-point", "back-neck-shoulders"],
+        "hours": _hours(range(1, 6), (10, 0, 18, 0)),  # Tuesday to Saturday
+        "time_off": False,
+    },
+    {
+        "email": "sofia.reyes@clinic.test",
+        "first_name": "Sofia",
+        "last_name": "Reyes",
+        "display_name": "Sofia Reyes",
+        "bio": "Gentle, unhurried sessions; hot stone and myofascial work for stiff, anxious backs.",
+        "types": ["swedish", "hot-stone", "myofascial-release", "back-neck-shoulders"],
+        "hours": {
+            **_hours([0, 2, 4], (8, 0, 12, 0), (13, 0, 16, 0)),
+            **_hours([5], (9, 0, 13, 0)),
+        },
+        "time_off": False,
+    },
+    {
+        "email": "daniel.brooks@clinic.test",
+        "first_name": "Daniel",
+        "last_name": "Brooks",
+        "display_name": "Daniel Brooks",
+        "bio": "Evening sessions for people who work days; deep tissue and sports recovery.",
+        "types": ["swedish", "deep-tissue", "sports", "hot-stone"],
+        "hours": _hours(range(0, 4), (12, 0, 20, 0)),  # Monday to Thursday, afternoons and evenings
+        "time_off": True,
+    },
+]
+
+PATIENTS: list[dict[str, str]] = [
+    {"email": PATIENT_EMAIL, "first_name": "Jordan", "last_name": "Miles", "phone": "+16175550123"},
+    {"email": "emma.hart@clinic.test", "first_name": "Emma", "last_name": "Hart", "phone": "+16175550131"},
+    {"email": "noah.kim@clinic.test", "first_name": "Noah", "last_name": "Kim", "phone": "+16175550132"},
+    {"email": "olivia.grant@clinic.test", "first_name": "Olivia", "last_name": "Grant", "phone": "+16175550133"},
+    {"email": "ravi.shah@clinic.test", "first_name": "Ravi", "last_name": "Shah", "phone": "+16175550134"},
+]
+
+FOCUS_AREAS = ["lower back", "lower back and hips", "upper back and shoulders", "whole back", "neck and upper back"]
+
+
+@dataclass(frozen=True)
+class PlannedAppointment:
+    therapist: Therapist
+    massage_type: MassageType
+    start: datetime
+    status: str
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.massage_type.duration
+
+    @property
+    def blocked_until(self) -> datetime:
+        return self.end + self.massage_type.buffer
+
+
+class Command(BaseCommand):
+    help = "Load demo data (catalogue, therapists, patients, bookings). Idempotent; refused with DEBUG off."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo creates logins with a published password and runs only with DEBUG on; "
+                "refusing to touch this database (DEBUG is off)."
+            )
+        self._password_hash: str | None = None
+        with transaction.atomic():
+            types = self.seed_massage_types()
+            self.seed_admin()
+            therapists = self.seed_therapists(types)
+            patients = self.seed_patients()
+            created, kept = self.seed_appointments(therapists, patients)
+        self.print_summary(created, kept)
+
+    def password_hash(self) -> str:
+        """Return one hash of the demo password, computed once: hashing is deliberately slow."""
+        if self._password_hash is None:
+            self._password_hash = make_password(DEMO_PASSWORD)
+        return self._password_hash
+
+    def seed_user(self, email: str, **fields: Any) -> User:
+        """Create or update a demo login; a new one gets the demo password."""
+        user, created = User.objects.update_or_create(email=email, defaults=fields)
+        if created:
+            user.password = self.password_hash()
+            user.save(update_fields=["password"])
+        return user
+
+    def seed_massage_types(self) -> dict[str, MassageType]:
+        """Create or update the catalogue, keyed by slug."""
+        types = {}
+        for spec in MASSAGE_TYPES:
+            fields = {key: value for key, value in spec.items() if key != "slug"}
+            types[spec["slug"]], _ = MassageType.objects.update_or_create(
+                slug=spec["slug"], defaults={**fields, "is_active": True}
+            )
+        return types
+
+    def seed_admin(self) -> User:
+        """Create or update the clinic owner's login."""
+        return self.seed_user(
+            ADMIN_EMAIL, first_name="Clinic", last_name="Admin", is_staff=True, is_superuser=True, is_active=True
+        )
+
+    def seed_therapists(self, types: dict[str, MassageType]) -> list[Therapist]:
+        """Create or update the therapists, their weekly hours and one week of time off."""
+        therapists = []
+        for spec in THERAPISTS:
+            user = self.seed_user(
+                spec["email"], first_name=spec["first_name"], last_name=spec["last_name"], is_active=True
+            )
+            therapist, _ = Therapist.objects.update_or_create(
+                user=user, defaults={"display_name": spec["display_name"], "bio": spec["bio"], "is_active": True}
+            )
+            therapist.massage_types.set([types[slug] for slug in spec["types"]])
+            self.seed_hours(therapist, spec["hours"])
+            if spec["time_off"]:
+                self.seed_time_off(therapist)
+            therapists.append(therapist)
+        return therapists
+
+    def seed_hours(self, therapist: Therapist, hours: dict[int, list[tuple[time, time]]]) -> None:
+        """Make the therapist's weekly spans exactly the given ones."""
+        wanted = {(day, start, end) for day, spans in hours.items() for start, end in spans}
+        existing = {(span.weekday, span.start, span.end): span for span in therapist.working_hours.all()}
+        # Remove stale spans first, so an edited week never trips the no-overlap constraint.
+        for key, span in existing.items():
+            if key not in wanted:
+                span.delete()
+        for day, start, end in sorted(wanted - existing.keys()):
+            WorkingHours.objects.create(therapist=therapist, weekday=day, start=start, end=end)
+
+    def seed_time_off(self, therapist: Therapist) -> None:
+        """Give the therapist next week's Tuesday and Wednesday off."""
+        today = timezone.localdate()
+        next_tuesday = today + timedelta(days=7 - today.weekday() + 1)
+        zone = timezone.get_default_timezone()
+        start = datetime.combine(next_tuesday, time(0), tzinfo=zone)
+        end = datetime.combine(next_tuesday + timedelta(days=2), time(0), tzinfo=zone)
+        TimeOff.objects.update_or_create(
+            therapist=therapist, start=start, defaults={"end": end, "reason": "Continuing education course"}
+        )
+
+    def seed_patients(self) -> list[User]:
+        """Create or update the demo patients."""
+        return [self.seed_user(spec["email"], **{k: v for k, v in spec.items() if k != "email"}) for spec in PATIENTS]
+
+    def seed_appointments(self, therapists: list[Therapist], patients: list[User]) -> tuple[int, int]:
+        """Create the planned appointments that are missing; return (created, already there)."""
+        created = kept = 0
+        plan = plan_appointments(therapists, timezone.localdate(), random.Random(RANDOM_SEED))
+        for index, planned in enumerate(plan):
+            if Appointment.objects.filter(therapist=planned.therapist, start=planned.start).exists():
+                kept += 1
+                continue
+            clash = (
+                Appointment.objects.active()
+                .for_therapist(planned.therapist)
+                .overlapping(planned.start, planned.blocked_until)
+                .exists()
+            )
+            if clash:  # someone booked this time through the site since the last seed
+                continue
+            Appointment.objects.create(
+                patient=patients[index % len(patients)],
+                therapist=planned.therapist,
+                massage_type=planned.massage_type,
+                start=planned.start,
+                end=planned.end,
+                blocked_until=planned.blocked_until,
+                status=planned.status,
+                price=planned.massage_type.price,
+                **demo_intake(index),
+            )
+            created += 1
+        return created, kept
+
+    def print_summary(self, created: int, kept: int) -> None:
+        """Print what the demo holds and how to sign in."""
+        today = timezone.localdate()
+        upcoming = Appointment.objects.filter(start__date__gte=today, status=Status.CONFIRMED).count()
+        self.stdout.write(
+            f"Demo data: {MassageType.objects.count()} massage types, {Therapist.objects.count()} therapists, "
+            f"{WorkingHours.objects.count()} working-hour spans, {TimeOff.objects.count()} time off, "
+            f"{User.objects.count()} users, {Appointment.objects.count()} appointments "
+            f"({upcoming} upcoming; {created} new, {kept} already there)."
+        )
+        self.stdout.write(
+            f"Logins (password {DEMO_PASSWORD}): {ADMIN_EMAIL} (admin), {THERAPIST_EMAIL} (therapist), "
+            f"{PATIENT_EMAIL} (patient)."
+        )
+
+
+def plan_appointments(therapists: list[Therapist], today: date, rng: random.Random) -> list[PlannedAppointment]:
+    """Return a fixed pattern of bookings: completed ones last week, confirmed ones the next two weeks.
+
+    Each lies inside one working-hours span, off any time off, and never overlaps another of the
+    same therapist, room turnover included. The plan depends only on the inputs, never on what
+    the database already holds, so a second run on the same day plans the same bookings.
+    """
+    planned: list[PlannedAppointment] = []
+    days = [today + timedelta(days=offset) for offset in range(-PAST_DAYS, UPCOMING_DAYS + 1) if offset != 0]
+    for therapist in therapists:
+        types = sorted(therapist.massage_types.all(), key=lambda t: t.slug)
+        spans_by_day: dict[int, list[WorkingHours]] = {}
+        for hours in therapist.working_hours.all():
+            spans_by_day.setdefault(hours.weekday, []).append(hours)
+        time_off = [(off.start, off.end) for off in therapist.time_off.all()]
+        booked: list[tuple[datetime, datetime]] = []
+        for day in days:
+            spans = spans_by_day.get(day.weekday())
+            if not spans:
+                continue
+            past = day < today
+            # Fewer in the past: enough history to show, without crowding the admin.
+            wanted = rng.choice([0, 0, 0, 1] if past else [0, 1, 0, 1, 2, 0, 1])
+            for _ in range(wanted):
+                massage_type = rng.choice(types)
+                span = rng.choice(spans)
+                start = pick_start(span.on(day), massage_type, rng.random())
+                if start is None:
+                    continue
+                candidate = PlannedAppointment(
+                    therapist, massage_type, start, Status.COMPLETED if past else Status.CONFIRMED
+                )
+                blocked = (candidate.start, candidate.blocked_until)
+                if any(overlaps(blocked, other) for other in booked + time_off):
+                    continue
+                booked.append(blocked)
+                planned.append(candidate)
+    return sorted(planned, key=lambda p: (p.start, p.therapist.pk))
+
+
+def pick_start(span: tuple[datetime, datetime], massage_type: MassageType, offset: float) -> datetime | None:
+    """Return a grid start at the given fraction of the span where the session and its buffer fit."""
+    # Work in UTC: adding a timedelta to a zoned datetime is wall-clock arithmetic.
+    span_start, span_end = (moment.astimezone(UTC) for moment in span)
+    length = massage_type.duration + massage_type.buffer
+    room = span_end - span_start - length
+    if room < timedelta(0):
+        return None
+    steps = room // GRID
+    return span_start + GRID * int(offset * (steps + 1))
+
+
+def overlaps(first: tuple[datetime, datetime], second: tuple[datetime, datetime]) -> bool:
+    """Tell whether two half-open spans meet, as AppointmentQuerySet.overlapping does."""
+    return first[0] < second[1] and first[1] > second[0]
+
+
+def demo_intake(index: int) -> dict[str, Any]:
+    """Return a plausible intake for a patient with back pain, the same for the same index."""
+    rng = random.Random(RANDOM_SEED + index)
+    intake: dict[str, Any] = {
+        "focus_areas": rng.choice(FOCUS_AREAS),
+        "pain_level": rng.randint(2, 7),
+        "pressure": rng.choice([Pressure.LIGHT, Pressure.MEDIUM, Pressure.MEDIUM, Pressure.FIRM]),
+        "health_notes": rng.choice(["", "", "Sits at a desk all day.", "Sore after gardening last weekend."]),
+    }
+    if index % 9 == 4:
+        # One in nine answered a red-flag question, so the therapist's intake view has one to show.
+        intake.update(red_flags=["leg_numbness"], provider_consulted=True, health_notes="GP saw me last month.")
+    return intake

@@ -1,0 +1,168 @@
+"""`manage.py seed_demo`: a demo clinic that loads twice without change, and never with DEBUG off."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from booking.models import Appointment, MassageType, Status
+from clinic.models import User
+from therapists.models import Therapist, TimeOff
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+@pytest.fixture
+def demo_settings(settings: object) -> object:
+    settings.DEBUG = True  # type: ignore[attr-defined]
+    # The demo logins share one hash; a fast hasher keeps the suite quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    return settings
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def _counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+@pytest.mark.django_db
+def test_seeding_twice_changes_nothing(demo_settings: object, clock: time_machine.Traveller) -> None:
+    _seed()
+    first = _counts()
+    appointments = set(Appointment.objects.values_list("therapist_id", "start", "status", "patient_id"))
+    _seed()
+    assert _counts() == first
+    assert set(Appointment.objects.values_list("therapist_id", "start", "status", "patient_id")) == appointments
+
+
+@pytest.mark.django_db
+def test_seeding_refuses_to_run_with_debug_off(settings: object) -> None:
+    settings.DEBUG = False  # type: ignore[attr-defined]
+    with pytest.raises(CommandError, match="DEBUG"):
+        _seed()
+    assert not User.objects.exists()
+    assert not MassageType.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", ["admin@clinic.test", "therapist@clinic.test", "patient@clinic.test"])
+def test_demo_logins_sign_in_with_the_demo_password(demo_settings: object, email: str) -> None:
+    _seed()
+    user = authenticate(email=email, password=DEMO_PASSWORD)
+    assert user is not None
+    assert user.email == email
+    assert authenticate(email=email, password="wrong-pass-2026") is None
+
+
+@pytest.mark.django_db
+def test_demo_logins_have_their_roles(demo_settings: object) -> None:
+    _seed()
+    admin = User.objects.get(email="admin@clinic.test")
+    assert admin.is_superuser and admin.is_staff
+    therapist_user = User.objects.get(email="therapist@clinic.test")
+    assert Therapist.objects.get(user=therapist_user).is_active
+    assert not therapist_user.is_staff
+    patient = User.objects.get(email="patient@clinic.test")
+    assert patient.first_name and patient.last_name and patient.phone
+    assert not patient.is_staff and not hasattr(patient, "therapist")
+    assert User.objects.filter(is_staff=False, therapist__isnull=True).count() >= 3
+
+
+@pytest.mark.django_db
+def test_the_catalogue_suits_back_pain(demo_settings: object) -> None:
+    _seed()
+    slugs = set(MassageType.objects.values_list("slug", flat=True))
+    assert {"swedish", "deep-tissue", "trigger-point", "myofascial-release", "sports", "hot-stone"} <= slugs
+    for massage_type in MassageType.objects.all():
+        assert massage_type.description
+        assert len(massage_type.good_for_list()) >= 2
+        assert massage_type.price > 0
+    assert any("low back pain" in t.good_for for t in MassageType.objects.all())
+    orders = list(MassageType.objects.values_list("display_order", flat=True))
+    assert len(set(orders)) == len(orders)
+
+
+@pytest.mark.django_db
+def test_therapists_have_different_weeks_and_specialties(demo_settings: object) -> None:
+    _seed()
+    therapists = list(Therapist.objects.prefetch_related("working_hours", "massage_types"))
+    assert len(therapists) >= 4
+    weeks = {frozenset((h.weekday, h.start, h.end) for h in t.working_hours.all()) for t in therapists}
+    assert len(weeks) == len(therapists)
+    specialties = {frozenset(t.massage_types.all()) for t in therapists}
+    assert len(specialties) == len(therapists)
+    spans_per_day: defaultdict[tuple[int, int], int] = defaultdict(int)
+    for therapist in therapists:
+        for hours in therapist.working_hours.all():
+            spans_per_day[(therapist.pk, hours.weekday)] += 1
+    assert max(spans_per_day.values()) >= 2, "someone takes a lunch break"
+    assert any(weekday == 5 for _, weekday in spans_per_day), "someone works Saturdays"
+
+
+@pytest.mark.django_db
+def test_one_therapist_is_off_next_week(demo_settings: object, clock: time_machine.Traveller) -> None:
+    _seed()
+    today = timezone.localdate()
+    time_off = TimeOff.objects.get()
+    first_day = timezone.localtime(time_off.start).date()
+    assert today + timedelta(days=1) <= first_day <= today + timedelta(days=14)
+    assert first_day.isocalendar().week == (today + timedelta(days=7)).isocalendar().week
+
+
+@pytest.mark.django_db
+def test_demo_appointments_fit_working_hours_and_never_overlap(
+    demo_settings: object, clock: time_machine.Traveller
+) -> None:
+    _seed()
+    now = timezone.now()
+    appointments = list(Appointment.objects.select_related("massage_type", "therapist"))
+    upcoming = [a for a in appointments if a.start >= now]
+    assert 20 <= len(upcoming) <= 30
+    assert all(a.status == Status.CONFIRMED for a in upcoming)
+    assert all(a.start < now + timedelta(days=15) for a in upcoming)
+    past = [a for a in appointments if a.start < now]
+    assert past and all(a.status == Status.COMPLETED for a in past)
+
+    for appointment in appointments:
+        kind = appointment.massage_type
+        assert appointment.end == appointment.start + kind.duration
+        assert appointment.blocked_until == appointment.end + kind.buffer
+        assert appointment.price == kind.price
+        assert appointment.therapist.massage_types.filter(pk=kind.pk).exists()
+        day = timezone.localtime(appointment.start).date()
+        spans = [h.on(day) for h in appointment.therapist.working_hours.filter(weekday=day.weekday())]
+        assert any(start <= appointment.start and appointment.blocked_until <= end for start, end in spans), appointment
+        assert not appointment.therapist.time_off.filter(
+            start__lt=appointment.blocked_until, end__gt=appointment.start
+        ).exists()
+        others = Appointment.objects.active().for_therapist(appointment.therapist).exclude(pk=appointment.pk)
+        assert not others.overlapping(appointment.start, appointment.blocked_until).exists(), appointment
+
+
+@pytest.mark.django_db
+def test_the_demo_patient_has_bookings(demo_settings: object, clock: time_machine.Traveller) -> None:
+    _seed()
+    mine = Appointment.objects.filter(patient__email="patient@clinic.test")
+    assert mine.filter(start__gte=timezone.now()).exists()
+    assert mine.filter(status=Status.COMPLETED).exists()
+
+
+@pytest.mark.django_db
+def test_seeding_prints_a_summary_with_the_logins(demo_settings: object) -> None:
+    output = _seed()
+    assert "admin@clinic.test" in output
+    assert DEMO_PASSWORD in output
+    assert f"{MassageType.objects.count()} massage types" in output
