@@ -171,3 +171,99 @@ class Appointment(models.Model):
     @property
     def has_red_flags(self) -> bool:
         return bool(self.red_flags)
+
+
+class NotificationKind(models.TextChoices):
+    CONFIRMATION = "confirmation", "Booking confirmation (patient)"
+    CONFIRMATION_RESEND = "confirmation_resend", "Booking confirmation, resent (patient)"
+    THERAPIST_NEW = "therapist_new", "New booking (therapist)"
+    REMINDER = "reminder", "Reminder (patient)"
+    CANCELLATION = "cancellation", "Cancellation (patient)"
+    THERAPIST_CANCELLATION = "therapist_cancellation", "Cancellation (therapist)"
+    RESCHEDULE = "reschedule", "Reschedule (patient)"
+    THERAPIST_RESCHEDULE = "therapist_reschedule", "Reschedule (therapist)"
+    AGENDA = "agenda", "Day's agenda (therapist)"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    VOID = "void", "Void"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def pending(self) -> NotificationQuerySet:
+        return self.filter(status=NotificationStatus.PENDING)
+
+    def due(self, now: datetime) -> NotificationQuerySet:
+        """Pending rows whose time has come, and whose retry pause (if any) is over."""
+        return self.pending().filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+            due_at__lte=now,
+        )
+
+    def stuck(self, claimed_before: datetime) -> NotificationQuerySet:
+        """Rows claimed for sending whose claimer has not finished in time (a worker died)."""
+        return self.filter(status=NotificationStatus.SENDING, claimed_at__lt=claimed_before)
+
+
+class Notification(models.Model):
+    """One e-mail the clinic owes someone: the outbox row, written with the change it tells about.
+
+    A row is claimed before it is sent (pending -> sending, with a token) and marked sent with
+    the same token, so a retried or redelivered task never sends it twice.
+    """
+
+    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    # The therapist it goes to (therapist kinds and agendas) or is about (patient kinds).
+    therapist = models.ForeignKey(
+        "therapists.Therapist", null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    agenda_date = models.DateField(null=True, blank=True, help_text="The clinic-local day of an agenda.")
+    # The appointment's sequence when the row was written: a reminder of an older version is void.
+    sequence = models.PositiveIntegerField(default=0)
+    previous_start = models.DateTimeField(null=True, blank=True, help_text="The old time of a rescheduled session.")
+    recipient = models.EmailField()
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-due_at", "-pk"]
+        indexes = [models.Index(fields=["status", "due_at"], name="notification_status_due")]
+        constraints = [
+            # The idempotency guard: one notice of a kind per version of an appointment and due time.
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "sequence", "due_at"],
+                condition=Q(appointment__isnull=False),
+                name="notification_once_per_appointment",
+            ),
+            models.UniqueConstraint(
+                fields=["therapist", "agenda_date", "due_at"],
+                condition=Q(kind="agenda"),
+                name="notification_agenda_once_per_day",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="agenda", appointment__isnull=True, agenda_date__isnull=False, therapist__isnull=False)
+                    | (~Q(kind="agenda") & Q(appointment__isnull=False))
+                ),
+                name="notification_agenda_or_appointment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient}"
