@@ -1,0 +1,63 @@
+"""A therapist's personal iCalendar feed: their active sessions, with nothing a lock screen should not show."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from booking.models import Appointment
+from therapists.models import Therapist
+
+FEED_PAST = timedelta(days=30)
+FEED_FUTURE = timedelta(days=90)
+
+
+def feed_sessions(therapist: Therapist, now: datetime) -> QuerySet[Appointment]:
+    """Return the therapist's active sessions from 30 days ago to 90 days ahead."""
+    return (
+        Appointment.objects.for_therapist(therapist)
+        .active()
+        .filter(start__gte=now - FEED_PAST, start__lt=now + FEED_FUTURE)
+        .select_related("patient", "massage_type")
+        .order_by("start")
+    )
+
+
+def patient_label(appointment: Appointment) -> str:
+    """Return the patient's first name and last initial ("Alice A."), as much as a lock screen may show."""
+    first = appointment.patient.first_name.strip() or "Patient"
+    initial = appointment.patient.last_name.strip()[:1]
+    return f"{first} {initial}." if initial else first
+
+
+def build_feed(therapist: Therapist, *, now: datetime | None = None) -> bytes:
+    """Return the therapist's calendar as iCalendar bytes: one VEVENT per active session, times in the clinic zone."""
+    now = now or timezone.now()
+    zone = timezone.get_default_timezone()
+    host = urlsplit(settings.SITE_URL).hostname or "clinic.invalid"
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{settings.CLINIC_NAME}//Therapist portal//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{settings.CLINIC_NAME}: {therapist.display_name}")
+    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    for appointment in feed_sessions(therapist, now):
+        event = Event()
+        # Same UID across edits, SEQUENCE bumped by reschedules: calendar apps update in place.
+        event.add("uid", f"appointment-{appointment.pk}@{host}")
+        event.add("sequence", appointment.sequence)
+        event.add("dtstamp", now)
+        event.add("dtstart", appointment.start.astimezone(zone))
+        event.add("dtend", appointment.end.astimezone(zone))
+        event.add("summary", f"{appointment.massage_type.name} — {patient_label(appointment)}")
+        event.add("location", settings.CLINIC_ADDRESS)
+        event.add("status", "CONFIRMED")
+        event.add("transp", "OPAQUE")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,282 @@
+"""The therapist's own writes: working hours, time off (with the conflict flow), session outcome and notes.
+
+Each function is one transaction and raises a `booking.exceptions.BookingError` when a rule
+refuses, so pages and the API report it the same way. Cancelling and marking sessions go
+through `booking.services`; no rule of theirs is repeated here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, time
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from booking import services as booking_services
+from booking.exceptions import BookingError, InvalidBooking, InvalidTransition, NotAllowed
+from booking.models import Appointment, Status
+from clinic.models import User
+from therapists.models import (
+    SessionNote,
+    SessionNoteRevision,
+    Therapist,
+    TimeOff,
+    Weekday,
+    WorkingHours,
+    new_calendar_token,
+)
+
+# Told to the patient in the cancellation notice; the therapist's own reason stays private.
+TIME_OFF_CANCELLATION_REASON = "Your therapist is not available at this time. We are sorry for the change."
+
+
+class InvalidSchedule(InvalidBooking):
+    """The working hours or time off given are not a valid schedule."""
+
+
+class TimeOffConflict(BookingError):
+    """The new time off covers booked sessions: the therapist must choose to keep or cancel them."""
+
+    code = "time_off_conflict"
+    status = 409
+
+    def __init__(self, message: str, *, appointments: Sequence[Appointment]) -> None:
+        super().__init__(message, fields={"on_conflict": "Choose whether to keep or cancel these sessions."})
+        self.appointments = list(appointments)
+
+
+class NoteChanged(BookingError):
+    """The note was saved elsewhere since this version was loaded."""
+
+    code = "note_changed"
+    status = 409
+
+
+# --- Working hours ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """One weekly span of working hours, in the clinic's wall-clock time."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+def span_problems(spans: Sequence[Span]) -> dict[int, str]:
+    """Return a message for each span (by index) that is invalid or overlaps another of its day."""
+    problems: dict[int, str] = {}
+    for index, span in enumerate(spans):
+        if span.weekday not in Weekday.values:
+            problems[index] = "The day must be one of Monday to Sunday."
+        elif span.start >= span.end:
+            problems[index] = "The end must be after the start, within the same day."
+    reach: Span | None = None  # the span reaching latest into the day so far
+    for span, index in sorted((span, index) for index, span in enumerate(spans) if index not in problems):
+        if reach is None or reach.weekday != span.weekday:
+            reach = span
+            continue
+        # Touching spans (12:00-13:00 then 13:00-17:00) are fine; only a real overlap is refused.
+        if span.start < reach.end:
+            problems[index] = (
+                f"{Weekday(span.weekday).label} {span.start:%H:%M}-{span.end:%H:%M} "
+                f"overlaps {reach.start:%H:%M}-{reach.end:%H:%M}."
+            )
+        if span.end > reach.end:
+            reach = span
+    return problems
+
+
+@transaction.atomic
+def set_working_hours(*, therapist: Therapist, spans: Sequence[Span]) -> list[WorkingHours]:
+    """Replace all of the therapist's weekly spans at once, or change nothing and raise InvalidSchedule."""
+    problems = span_problems(spans)
+    if problems:
+        raise InvalidSchedule(
+            "Please correct the working hours.",
+            fields={f"spans[{index}]": message for index, message in sorted(problems.items())},
+        )
+    # The same lock `book` takes: no booking is checked against half-replaced hours.
+    Therapist.objects.select_for_update().filter(pk=therapist.pk).first()
+    WorkingHours.objects.filter(therapist=therapist).delete()
+    try:
+        with transaction.atomic():
+            return WorkingHours.objects.bulk_create(
+                [WorkingHours(therapist=therapist, weekday=s.weekday, start=s.start, end=s.end) for s in sorted(spans)]
+            )
+    except IntegrityError as exc:  # the check and exclusion constraints have the last word
+        raise InvalidSchedule("These working hours overlap or are not valid.") from exc
+
+
+# --- Time off --------------------------------------------------------------------------
+
+
+class OnConflict(models.TextChoices):
+    KEEP = "keep", "Keep these sessions (I will see these patients)"
+    CANCEL = "cancel", "Cancel these sessions and notify the patients"
+
+
+@dataclass(frozen=True)
+class TimeOffResult:
+    """The new time off and what happened to the sessions it covers."""
+
+    time_off: TimeOff
+    cancelled: list[Appointment] = field(default_factory=list)
+    kept: list[Appointment] = field(default_factory=list)
+
+
+def conflicting_sessions(*, therapist: Therapist, start: datetime, end: datetime, now: datetime) -> list[Appointment]:
+    """Return the therapist's confirmed sessions, not yet started, that meet [start, end)."""
+    return list(
+        Appointment.objects.for_therapist(therapist)
+        .filter(status=Status.CONFIRMED, start__gt=now, start__lt=end, end__gt=start)
+        .select_related("patient", "massage_type")
+        .order_by("start")
+    )
+
+
+def _check_time_off_range(*, start: datetime, end: datetime, now: datetime) -> None:
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise InvalidSchedule("Times need a time zone.", fields={"start": "Give an ISO 8601 offset."})
+    if start >= end:
+        raise InvalidSchedule("The end must be after the start.", fields={"end": "The end must be after the start."})
+    if end <= now:
+        raise InvalidSchedule("That time off is already over.", fields={"end": "The end must be in the future."})
+
+
+@transaction.atomic
+def add_time_off(
+    *,
+    therapist: Therapist,
+    start: datetime,
+    end: datetime,
+    by: User,
+    reason: str = "",
+    on_conflict: str | None = None,
+    acknowledged: Collection[int] = (),
+    now: datetime | None = None,
+) -> TimeOffResult:
+    """Add time off; if it covers booked sessions the therapist has not seen yet, raise TimeOffConflict.
+
+    `acknowledged` holds the ids of the sessions the therapist was shown: a session booked
+    after that is never cancelled (or kept) without being shown first.
+    """
+    now = now or timezone.now()
+    _check_time_off_range(start=start, end=end, now=now)
+    if by.pk != therapist.user_id and not by.is_staff:
+        raise NotAllowed("Only the therapist or the clinic's staff can add this time off.")
+    # Serialise with `book`, which takes the same lock: no session slips in unseen.
+    Therapist.objects.select_for_update().filter(pk=therapist.pk).first()
+    conflicts = conflicting_sessions(therapist=therapist, start=start, end=end, now=now)
+    unseen = {a.pk for a in conflicts} - set(acknowledged)
+    if conflicts and (on_conflict not in OnConflict.values or unseen):
+        count = len(conflicts)
+        raise TimeOffConflict(
+            f"This time off covers {count} booked session{'s' if count != 1 else ''}. "
+            "Choose whether to keep them or cancel them and notify the patients.",
+            appointments=conflicts,
+        )
+    time_off = TimeOff.objects.create(therapist=therapist, start=start, end=end, reason=reason[:200])
+    if on_conflict == OnConflict.CANCEL:
+        cancelled = [
+            booking_services.cancel(appointment=a, by=by, reason=TIME_OFF_CANCELLATION_REASON, now=now)
+            for a in conflicts
+        ]
+        return TimeOffResult(time_off=time_off, cancelled=cancelled)
+    return TimeOffResult(time_off=time_off, kept=conflicts)
+
+
+@transaction.atomic
+def remove_time_off(*, time_off: TimeOff) -> None:
+    """Remove the time off: its hours become bookable again."""
+    Therapist.objects.select_for_update().filter(pk=time_off.therapist_id).first()
+    TimeOff.objects.filter(pk=time_off.pk).delete()
+
+
+# --- Session outcome and notes -----------------------------------------------------------
+
+
+class Outcome(models.TextChoices):
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
+
+
+def record_outcome(*, appointment: Appointment, by: User, outcome: str, now: datetime | None = None) -> Appointment:
+    """Mark the session completed or no-show through the booking services."""
+    if outcome == Outcome.COMPLETED:
+        return booking_services.mark_completed(appointment=appointment, by=by, now=now)
+    if outcome == Outcome.NO_SHOW:
+        return booking_services.mark_no_show(appointment=appointment, by=by, now=now)
+    raise InvalidBooking("Unknown outcome.", fields={"outcome": f"Choose one of: {', '.join(Outcome.values)}."})
+
+
+@dataclass(frozen=True)
+class NoteData:
+    """The SOAP content of a treatment note and the pain level after the session."""
+
+    subjective: str = ""
+    objective: str = ""
+    assessment: str = ""
+    plan: str = ""
+    pain_after: int | None = None
+
+    def errors(self) -> dict[str, str]:
+        """Return field messages for anything wrong with the note."""
+        errors: dict[str, str] = {}
+        if self.pain_after is not None and not 0 <= self.pain_after <= 10:
+            errors["pain_after"] = "Pain level is a number from 0 (none) to 10 (worst imaginable)."
+        return errors
+
+
+@transaction.atomic
+def save_session_note(
+    *,
+    appointment: Appointment,
+    by: User,
+    data: NoteData,
+    expected_revision: int | None = None,
+    now: datetime | None = None,
+) -> SessionNote:
+    """Save the session's note as a new revision; raise NoteChanged if it moved on since `expected_revision`."""
+    now = now or timezone.now()
+    # Locking the appointment serialises the first save too, when there is no note row yet.
+    locked = Appointment.objects.select_for_update().select_related("therapist").get(pk=appointment.pk)
+    if locked.therapist.user_id != by.pk:
+        raise NotAllowed("Only the session's therapist can write its treatment notes.")
+    if locked.status == Status.CANCELLED:
+        raise InvalidTransition("A cancelled session has no treatment notes.")
+    if locked.start > now:
+        raise InvalidTransition("Treatment notes can be written once the session has started.")
+    errors = data.errors()
+    if errors:
+        raise InvalidBooking("Please check the note.", fields=errors)
+    note = SessionNote.objects.filter(appointment=locked).first() or SessionNote(appointment=locked, created_at=now)
+    if expected_revision is not None and expected_revision != note.revision:
+        raise NoteChanged(
+            "This note was changed elsewhere since you opened it. Your text was not saved: "
+            "reload to see the latest version, then apply your changes again."
+        )
+    content = asdict(data)
+    for name, value in content.items():
+        setattr(note, name, value)
+    note.revision += 1
+    note.updated_at = now
+    note.updated_by = by
+    note.save()
+    SessionNoteRevision.objects.create(note=note, number=note.revision, author=by, created_at=now, **content)
+    return note
+
+
+# --- Calendar feed -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def regenerate_calendar_token(*, therapist: Therapist) -> str:
+    """Give the therapist a new feed token; the old feed URL stops working at once."""
+    token = new_calendar_token()
+    Therapist.objects.filter(pk=therapist.pk).update(calendar_token=token)
+    therapist.calendar_token = token
+    return token
