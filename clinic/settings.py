@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -127,6 +128,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -143,6 +145,8 @@ _email = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Back & Balance Massage <bookings@clinic.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds an SMTP connection may hang before the send fails and is retried.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # Celery: Redis in production and tests; kombu's filesystem transport for `make run`.
 _broker_dir = VAR_DIR / "broker"
@@ -162,6 +166,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Each therapist gets the day's agenda at this hour, clinic time.
+NOTIFICATION_AGENDA_HOUR = env.int("NOTIFICATION_AGENDA_HOUR", default=7)
+CELERY_BEAT_SCHEDULE = {
+    # Reminders and anything whose enqueue was lost (broker down) go out from this scan,
+    # never from a long ETA, which Redis would redeliver after its visibility timeout.
+    "dispatch-due-notifications": {"task": "booking.tasks.dispatch_due_notifications", "schedule": 60.0},
+    # In the clinic's zone, as CELERY_TIMEZONE is.
+    "plan-daily-agendas": {
+        "task": "booking.tasks.plan_daily_agendas",
+        "schedule": crontab(hour=NOTIFICATION_AGENDA_HOUR, minute=0),
+    },
+}
+
+# The notification outbox. A claim older than the timeout is a dead worker's and is taken
+# over; it must outlast CELERY_TASK_TIME_LIMIT plus EMAIL_TIMEOUT, or a slow send could run twice.
+NOTIFICATION_CLAIM_TIMEOUT = timedelta(seconds=env.int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", default=300))
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# Pause before retry n is BACKOFF * 2**(n-1) seconds, at most BACKOFF_MAX (30, 60, 120, 240, 300).
+NOTIFICATION_RETRY_BACKOFF = env.float("NOTIFICATION_RETRY_BACKOFF_SECONDS", default=30)
+NOTIFICATION_RETRY_BACKOFF_MAX = env.float("NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS", default=300)
+# Most rows one beat tick claims; the rest wait for the next tick.
+NOTIFICATION_DISPATCH_LIMIT = env.int("NOTIFICATION_DISPATCH_LIMIT", default=5000)
 
 # The clinic and its booking policy.
 CLINIC_NAME = env.str("CLINIC_NAME", default="Back & Balance Massage Clinic")
