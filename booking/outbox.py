@@ -1,23 +1,326 @@
-"""The notification outbox: rows written in the same transaction as the booking change."""
+"""The notification outbox: rows written in the same transaction as the booking change, and their claims.
+
+Every e-mail the clinic owes is a `Notification` row first. The booking services write the
+rows inside their transaction (so a rolled-back booking owes nothing), the immediate ones
+are handed to Celery after commit, and the beat's scan sends whatever is due or was lost.
+A send claims its row with a conditional update, so only one run can ever send it.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from uuid import uuid4
 
-from booking.models import Appointment
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from booking.models import Appointment, Notification, NotificationKind, NotificationStatus, Status
+from therapists.models import Therapist
+
+logger = logging.getLogger(__name__)
+
+Kind = NotificationKind
+Row = NotificationStatus
+
+# Notices that tell a therapist a session is theirs (at its current time).
+THERAPIST_BOOKING_KINDS = (Kind.THERAPIST_NEW, Kind.THERAPIST_RESCHEDULE)
+# Notices made obsolete by a newer version of the appointment.
+SUPERSEDED_BY_RESCHEDULE = (Kind.REMINDER, Kind.RESCHEDULE, Kind.THERAPIST_RESCHEDULE)
+CLAIM_BATCH = 500
 
 
 def record_booked(appointment: Appointment, *, now: datetime) -> None:
     """Record the confirmation, the therapist's notice and the reminders of a new booking."""
+    rows = [
+        _patient_row(appointment, Kind.CONFIRMATION, due_at=now),
+        _therapist_row(appointment, Kind.THERAPIST_NEW, appointment.therapist, due_at=now),
+    ]
+    _write(rows, now=now)
+    _write(_reminder_rows(appointment, now=now), now=now)
 
 
 def record_cancelled(appointment: Appointment, *, now: datetime) -> None:
     """Void the pending reminders and record the cancellation notices."""
+    # Everything not yet sent is void: a late confirmation of a cancelled session would mislead.
+    _void(Notification.objects.filter(appointment=appointment), reason="The appointment was cancelled.")
+    # The calendar's CANCEL must carry a SEQUENCE above the last REQUEST's.
+    sequence = appointment.sequence + 1
+    rows = [
+        _patient_row(appointment, Kind.CANCELLATION, due_at=now, sequence=sequence),
+        _therapist_row(appointment, Kind.THERAPIST_CANCELLATION, appointment.therapist, due_at=now, sequence=sequence),
+    ]
+    _write(rows, now=now)
 
 
 def record_rescheduled(appointment: Appointment, *, previous_start: datetime, now: datetime) -> None:
     """Void the old reminders, record the new ones and the reschedule notices."""
+    _void(
+        Notification.objects.filter(appointment=appointment, kind__in=SUPERSEDED_BY_RESCHEDULE),
+        reason="The appointment was rescheduled.",
+    )
+    rows = [_patient_row(appointment, Kind.RESCHEDULE, due_at=now, previous_start=previous_start)]
+    told = _therapist_last_told(appointment)
+    if told is not None and told.pk != appointment.therapist_id:
+        # The session moved to another therapist: the old one loses it, the new one gains it.
+        rows.append(
+            _therapist_row(appointment, Kind.THERAPIST_CANCELLATION, told, due_at=now, previous_start=previous_start)
+        )
+        rows.append(_therapist_row(appointment, Kind.THERAPIST_NEW, appointment.therapist, due_at=now))
+    else:
+        rows.append(
+            _therapist_row(
+                appointment, Kind.THERAPIST_RESCHEDULE, appointment.therapist, due_at=now, previous_start=previous_start
+            )
+        )
+    _write(rows, now=now)
+    _write(_reminder_rows(appointment, now=now), now=now)
 
 
 def record_confirmation_resend(appointment: Appointment, *, now: datetime) -> None:
     """Record one more confirmation for the appointment (staff asked to resend it)."""
+    _write([_patient_row(appointment, Kind.CONFIRMATION_RESEND, due_at=now)], now=now)
+
+
+def plan_agendas(*, day: date, now: datetime) -> list[int]:
+    """Record the day's agenda for each therapist with a session that day; return the new rows."""
+    zone = timezone.get_default_timezone()
+    day_start = datetime.combine(day, time.min, tzinfo=zone)
+    day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    due_at = datetime.combine(day, time(settings.NOTIFICATION_AGENDA_HOUR), tzinfo=zone)
+    therapist_ids = (
+        Appointment.objects.filter(status=Status.CONFIRMED, start__gte=day_start, start__lt=day_end)
+        .values_list("therapist_id", flat=True)
+        .distinct()
+    )
+    therapists = Therapist.objects.filter(pk__in=therapist_ids).select_related("user").order_by("pk")
+    rows = [
+        Notification(
+            kind=Kind.AGENDA, therapist=therapist, agenda_date=day, recipient=therapist.user.email, due_at=due_at
+        )
+        for therapist in therapists
+    ]
+    with transaction.atomic():
+        return _write(rows, now=now)
+
+
+def resend(notification_ids: Iterable[int], *, now: datetime) -> list[int]:
+    """Queue a fresh copy of each sent or failed notice; return the ids of the new rows."""
+    originals = Notification.objects.filter(pk__in=list(notification_ids), status__in=[Row.SENT, Row.FAILED])
+    rows = [
+        Notification(
+            kind=original.kind,
+            appointment_id=original.appointment_id,
+            therapist_id=original.therapist_id,
+            agenda_date=original.agenda_date,
+            sequence=original.sequence,
+            previous_start=original.previous_start,
+            recipient=original.recipient,
+            due_at=now,
+        )
+        for original in originals.order_by("pk")
+    ]
+    with transaction.atomic():
+        return _write(rows, now=now)
+
+
+def enqueue(notification_ids: Iterable[int], *, handoff: str = "") -> None:
+    """Hand rows to the Celery worker; if the broker is down, leave them to the beat's scan."""
+    from booking.tasks import send_notification  # the tasks import this module
+
+    for notification_id in notification_ids:
+        try:
+            send_notification.delay(notification_id, handoff)
+        except (OperationalError, OSError):
+            # The row is committed and due: the next dispatch tick sends it.
+            logger.warning("Broker unreachable; notification %s waits for the beat scan.", notification_id)
+            return
+
+
+def claim_due(*, now: datetime, limit: int) -> tuple[list[int], str]:
+    """Claim up to `limit` due rows (and rows a dead worker left in sending) for sending.
+
+    Return their ids and the handoff token: the send task that presents it takes the claim over.
+    """
+    handoff = uuid4().hex
+    stuck_before = now - settings.NOTIFICATION_CLAIM_TIMEOUT
+    claimed: list[int] = []
+    while len(claimed) < limit:
+        with transaction.atomic():
+            candidates = (
+                (Notification.objects.due(now) | Notification.objects.stuck(stuck_before))
+                .order_by("due_at", "pk")
+                .values_list("pk", "attempts")
+            )
+            if connection.features.has_select_for_update_skip_locked:
+                # Two dispatchers (a duplicate beat, a second beat by mistake) split the rows.
+                candidates = candidates.select_for_update(skip_locked=True)
+            # On SQLite the IMMEDIATE transaction already serialises the claim.
+            batch = list(candidates[: min(CLAIM_BATCH, limit - len(claimed))])
+            exhausted = [pk for pk, attempts in batch if attempts >= settings.NOTIFICATION_MAX_ATTEMPTS]
+            ready = [pk for pk, attempts in batch if attempts < settings.NOTIFICATION_MAX_ATTEMPTS]
+            if exhausted:
+                Notification.objects.filter(pk__in=exhausted).update(
+                    status=Row.FAILED,
+                    claim_token="",
+                    last_error="Gave up: every attempt stopped before finishing (worker killed or timed out).",
+                )
+            Notification.objects.filter(pk__in=ready).update(status=Row.SENDING, claim_token=handoff, claimed_at=now)
+        claimed.extend(ready)
+        if len(batch) < CLAIM_BATCH:
+            break
+    return claimed, handoff
+
+
+def claim(notification_id: int, *, handoff: str, now: datetime) -> str | None:
+    """Claim one row for this run; return the run's token, or None if the row is not this run's to send."""
+    token = uuid4().hex
+    ready = Q(status=Row.PENDING) | Q(status=Row.SENDING, claimed_at__lt=now - settings.NOTIFICATION_CLAIM_TIMEOUT)
+    if handoff:
+        # A dispatcher's claim, taken over once: the new token makes a second delivery miss.
+        ready |= Q(status=Row.SENDING, claim_token=handoff)
+    updated = Notification.objects.filter(
+        ready, pk=notification_id, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS
+    ).update(
+        status=Row.SENDING,
+        claim_token=token,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        next_attempt_at=None,
+    )
+    return token if updated else None
+
+
+def mark_sent(notification_id: int, *, token: str, now: datetime) -> bool:
+    """Record the row as sent, if this run still holds its claim."""
+    return _settle(notification_id, token, status=Row.SENT, sent_at=now, last_error="")
+
+
+def mark_void(notification_id: int, *, token: str, reason: str) -> bool:
+    """Record that the row will never be sent (its appointment changed), if this run holds it."""
+    return _settle(notification_id, token, status=Row.VOID, last_error=reason)
+
+
+def mark_failed(notification_id: int, *, token: str, error: str) -> bool:
+    """Record that the row could not be sent and will not be retried, if this run holds it."""
+    return _settle(notification_id, token, status=Row.FAILED, last_error=error)
+
+
+def release_for_retry(notification_id: int, *, token: str, error: str, now: datetime) -> float | None:
+    """Put a failed attempt back to pending after a pause; return the pause, or None if it failed for good."""
+    attempts = Notification.objects.filter(pk=notification_id).values_list("attempts", flat=True).first() or 0
+    if attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        mark_failed(notification_id, token=token, error=f"Gave up after {attempts} attempts. Last error: {error}")
+        return None
+    pause = retry_pause(attempts)
+    released = Notification.objects.filter(pk=notification_id, status=Row.SENDING, claim_token=token).update(
+        status=Row.PENDING, claim_token="", last_error=error, next_attempt_at=now + timedelta(seconds=pause)
+    )
+    return pause if released else None
+
+
+def retry_pause(attempts: int) -> float:
+    """Return the seconds to wait after the given number of failed attempts (exponential, capped)."""
+    return min(settings.NOTIFICATION_RETRY_BACKOFF * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_BACKOFF_MAX)
+
+
+def _settle(notification_id: int, token: str, **fields: object) -> bool:
+    updated = Notification.objects.filter(pk=notification_id, status=Row.SENDING, claim_token=token).update(
+        claim_token="", **fields
+    )
+    if not updated:
+        logger.warning("Notification %s was taken over by another run before it settled.", notification_id)
+    return bool(updated)
+
+
+def _patient_row(
+    appointment: Appointment,
+    kind: str,
+    *,
+    due_at: datetime,
+    sequence: int | None = None,
+    previous_start: datetime | None = None,
+) -> Notification:
+    return Notification(
+        kind=kind,
+        appointment=appointment,
+        therapist_id=appointment.therapist_id,
+        sequence=appointment.sequence if sequence is None else sequence,
+        previous_start=previous_start,
+        recipient=appointment.patient.email,
+        due_at=due_at,
+    )
+
+
+def _therapist_row(
+    appointment: Appointment,
+    kind: str,
+    therapist: Therapist,
+    *,
+    due_at: datetime,
+    sequence: int | None = None,
+    previous_start: datetime | None = None,
+) -> Notification:
+    return Notification(
+        kind=kind,
+        appointment=appointment,
+        therapist=therapist,
+        sequence=appointment.sequence if sequence is None else sequence,
+        previous_start=previous_start,
+        recipient=therapist.user.email,
+        due_at=due_at,
+    )
+
+
+def _reminder_rows(appointment: Appointment, *, now: datetime) -> list[Notification]:
+    """Return a reminder per offset whose time is still ahead (booked 3 h ahead: the 2 h one only)."""
+    dues = sorted({appointment.start - offset for offset in settings.REMINDER_OFFSETS})
+    return [_patient_row(appointment, Kind.REMINDER, due_at=due) for due in dues if due > now]
+
+
+def _therapist_last_told(appointment: Appointment) -> Therapist | None:
+    """Return the therapist who was last told this session is theirs, if any."""
+    row = (
+        Notification.objects.filter(appointment=appointment, kind__in=THERAPIST_BOOKING_KINDS)
+        .exclude(status=Row.VOID)
+        .select_related("therapist__user")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return row.therapist if row is not None else None
+
+
+def _void(rows: QuerySet[Notification], *, reason: str) -> None:
+    rows.filter(status=Row.PENDING).update(status=Row.VOID, last_error=reason, claim_token="")
+
+
+def _write(rows: list[Notification], *, now: datetime) -> list[int]:
+    """Insert the rows (a duplicate of an existing one is skipped) and send the due ones after commit."""
+    written: list[int] = []
+    for row in rows:
+        try:
+            # A savepoint: a duplicate must not poison the caller's transaction.
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            if not _exists_like(row):
+                raise
+            continue
+        written.append(row.pk)
+    due = [row.pk for row in rows if row.pk in written and row.due_at <= now]
+    if due:
+        transaction.on_commit(lambda: enqueue(due))
+    return written
+
+
+def _exists_like(row: Notification) -> bool:
+    """Return whether the row's idempotency key is already taken (the only IntegrityError we forgive)."""
+    if row.kind == Kind.AGENDA:
+        key = {"therapist_id": row.therapist_id, "agenda_date": row.agenda_date, "kind": Kind.AGENDA}
+    else:
+        key = {"appointment_id": row.appointment_id, "kind": row.kind, "sequence": row.sequence}
+    return Notification.objects.filter(due_at=row.due_at, **key).exists()

@@ -1,0 +1,262 @@
+"""E-mail notices: turn an outbox row into a message (text, HTML and .ics) and deliver it once."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from booking import calendar, outbox
+from booking.models import Appointment, Notification, NotificationKind, Status
+from clinic.models import User
+
+logger = logging.getLogger(__name__)
+
+Kind = NotificationKind
+# Worth another try later: the mail server or the network is having a bad moment.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError)
+PATIENT_KINDS = (Kind.CONFIRMATION, Kind.CONFIRMATION_RESEND, Kind.REMINDER, Kind.CANCELLATION, Kind.RESCHEDULE)
+CANCEL_KINDS = (Kind.CANCELLATION, Kind.THERAPIST_CANCELLATION)
+TEMPLATES = {
+    Kind.CONFIRMATION: "confirmation",
+    Kind.CONFIRMATION_RESEND: "confirmation",
+    Kind.THERAPIST_NEW: "therapist_new",
+    Kind.REMINDER: "reminder",
+    Kind.CANCELLATION: "cancellation",
+    Kind.THERAPIST_CANCELLATION: "therapist_cancellation",
+    Kind.RESCHEDULE: "reschedule",
+    Kind.THERAPIST_RESCHEDULE: "therapist_reschedule",
+    Kind.AGENDA: "agenda",
+}
+SUBJECTS: dict[str, Callable[[dict[str, Any]], str]] = {
+    Kind.CONFIRMATION: lambda c: f"Booking confirmed: {c['massage_type']} on {c['when_short']}",
+    Kind.CONFIRMATION_RESEND: lambda c: f"Booking confirmed (copy): {c['massage_type']} on {c['when_short']}",
+    Kind.THERAPIST_NEW: lambda c: f"New booking: {c['patient_short']}, {c['massage_type']}, {c['when_short']}",
+    Kind.REMINDER: lambda c: f"Reminder: your {c['massage_type']} session on {c['when_short']}",
+    Kind.CANCELLATION: lambda c: f"Cancelled: your {c['massage_type']} session on {c['when_short']}",
+    Kind.THERAPIST_CANCELLATION: lambda c: f"Session off your schedule: {c['patient_short']}, {c['off_when_short']}",
+    Kind.RESCHEDULE: lambda c: f"Moved: your {c['massage_type']} session is now on {c['when_short']}",
+    Kind.THERAPIST_RESCHEDULE: lambda c: f"Moved: {c['patient_short']}'s session is now on {c['when_short']}",
+    Kind.AGENDA: lambda c: f"Your sessions on {c['day']}: {len(c['sessions'])}",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery run did: sent, void, skipped (not this run's), failed, or retry after a pause."""
+
+    status: str
+    retry_in: float | None = None
+    error: BaseException | None = None
+
+
+def deliver(notification_id: int, *, handoff: str = "", now: datetime | None = None) -> Outcome:
+    """Claim the row, send its e-mail and record the outcome; a row already claimed or settled is left alone."""
+    now = now or timezone.now()
+    token = outbox.claim(notification_id, handoff=handoff, now=now)
+    if token is None:
+        return Outcome("skipped")
+    notification = Notification.objects.select_related(
+        "appointment__patient", "appointment__therapist__user", "appointment__massage_type", "therapist__user"
+    ).get(pk=notification_id)
+    reason = obsolete_reason(notification, now=now)
+    if reason:
+        outbox.mark_void(notification_id, token=token, reason=reason)
+        return Outcome("void")
+    try:
+        build_message(notification, now=now).send()
+    except TRANSIENT_ERRORS as exc:
+        pause = outbox.release_for_retry(notification_id, token=token, error=_describe(exc), now=now)
+        if pause is None:
+            return Outcome("failed", error=exc)
+        return Outcome("retry", retry_in=pause, error=exc)
+    except Exception as exc:
+        # A bug, not the weather: trying again would fail the same way.
+        outbox.mark_failed(notification_id, token=token, error=_describe(exc))
+        raise
+    outbox.mark_sent(notification_id, token=token, now=now)
+    return Outcome("sent")
+
+
+def obsolete_reason(notification: Notification, *, now: datetime) -> str:
+    """Return why the row must not be sent any more (the appointment changed since), or ''."""
+    appointment = notification.appointment
+    if appointment is None:
+        if not _agenda_sessions(notification):
+            return "No sessions left that day."
+        return ""
+    if notification.kind in CANCEL_KINDS:
+        return ""
+    if appointment.status == Status.CANCELLED:
+        return "The appointment was cancelled."
+    if notification.kind in outbox.SUPERSEDED_BY_RESCHEDULE and notification.sequence < appointment.sequence:
+        return "The appointment was rescheduled since."
+    if notification.kind not in PATIENT_KINDS and notification.therapist_id != appointment.therapist_id:
+        return "The session moved to another therapist."
+    if notification.kind == Kind.REMINDER and appointment.start <= now:
+        return "Too late: the session has started."
+    return ""
+
+
+def build_message(notification: Notification, *, now: datetime) -> EmailMultiAlternatives:
+    """Return the e-mail for the row: plain text, HTML and, for a session, its calendar file."""
+    context = notice_context(notification, now=now)
+    template = TEMPLATES[notification.kind]
+    message = EmailMultiAlternatives(
+        subject=SUBJECTS[notification.kind](context),
+        body=render_to_string(f"emails/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient],
+        headers={"X-Clinic-Notification": str(notification.pk), "Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    if notification.appointment is not None and notification.kind != Kind.REMINDER:
+        message.attach(_calendar_part(notification, now=now))
+    return message
+
+
+def notice_context(notification: Notification, *, now: datetime) -> dict[str, Any]:
+    """Return what the templates show: the session in the clinic's zone, the clinic and its policy."""
+    context: dict[str, Any] = {
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_address": settings.CLINIC_ADDRESS,
+        "clinic_phone": settings.CLINIC_PHONE,
+        "manage_url": calendar.manage_url(),
+        "cancellation_window": format_span(settings.CANCELLATION_WINDOW),
+        "time_zone": timezone.get_default_timezone().key,
+        "kind": notification.kind,
+        "for_therapist": notification.kind not in PATIENT_KINDS,
+    }
+    appointment = notification.appointment
+    if appointment is None:
+        therapist = notification.therapist
+        assert therapist is not None and notification.agenda_date is not None
+        sessions = _agenda_sessions(notification)
+        context.update(
+            recipient_name=therapist.display_name,
+            day=f"{notification.agenda_date:%A} {notification.agenda_date.day} {notification.agenda_date:%B %Y}",
+            day_zone=_zone_label(datetime.combine(notification.agenda_date, time(12), tzinfo=_zone())),
+            sessions=[_agenda_line(item) for item in sessions],
+        )
+        return context
+    patient = appointment.patient
+    recipient = notification.therapist if notification.kind not in PATIENT_KINDS else None
+    context.update(
+        recipient_name=recipient.display_name if recipient else (patient.first_name or "there"),
+        patient_short=short_name(patient),
+        therapist_name=appointment.therapist.display_name,
+        massage_type=appointment.massage_type.name,
+        duration_minutes=int((appointment.end - appointment.start).total_seconds() // 60),
+        when=format_when(appointment.start),
+        when_short=format_when(appointment.start, zone_key=False),
+        ends=f"{appointment.end.astimezone(_zone()):%H:%M}",
+        previous_when=format_when(notification.previous_start) if notification.previous_start else "",
+        change_deadline=(
+            "" if notification.kind in CANCEL_KINDS else format_when(appointment.start - settings.CANCELLATION_WINDOW)
+        ),
+        cancelled=appointment.status == Status.CANCELLED,
+        reassigned=notification.kind == Kind.THERAPIST_CANCELLATION and appointment.status != Status.CANCELLED,
+    )
+    # The old therapist of a moved session is told about the time they no longer hold.
+    off = notification.previous_start if context["reassigned"] and notification.previous_start else appointment.start
+    context["off_when"] = format_when(off)
+    context["off_when_short"] = format_when(off, zone_key=False)
+    if notification.kind == Kind.REMINDER:
+        context["lead"] = format_span(appointment.start - notification.due_at)
+    return context
+
+
+def format_when(moment: datetime, *, zone_key: bool = True) -> str:
+    """Return e.g. 'Monday 9 March 2026, 09:00 (America/New_York, EDT)' in the clinic's zone."""
+    local = moment.astimezone(_zone())
+    label = _zone_label(local) if zone_key else local.tzname()
+    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({label})"
+
+
+def format_span(span: timedelta) -> str:
+    """Return a policy span in words: '24 hours', '90 minutes', '2 days'."""
+    minutes = round(span.total_seconds() / 60)
+    if minutes % (24 * 60) == 0 and minutes >= 48 * 60:
+        return f"{minutes // (24 * 60)} days"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return f"{minutes} minutes"
+
+
+def short_name(user: User) -> str:
+    """Return 'Alice A.': enough for a therapist's schedule, no more."""
+    initial = f" {user.last_name[:1]}." if user.last_name else ""
+    return f"{user.first_name or 'Patient'}{initial}"
+
+
+def _zone() -> Any:
+    return timezone.get_default_timezone()
+
+
+def _zone_label(local: datetime) -> str:
+    return f"{_zone().key}, {local.tzname()}"
+
+
+def _agenda_sessions(notification: Notification) -> list[Appointment]:
+    day: date | None = notification.agenda_date
+    if day is None:
+        return []
+    start = datetime.combine(day, time.min, tzinfo=_zone())
+    return list(
+        Appointment.objects.filter(
+            therapist_id=notification.therapist_id,
+            status=Status.CONFIRMED,
+            start__gte=start,
+            start__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=_zone()),
+        )
+        .select_related("patient", "massage_type")
+        .order_by("start")
+    )
+
+
+def _agenda_line(appointment: Appointment) -> dict[str, str]:
+    # Names and types only: the intake (health data) stays in the portal, out of e-mail.
+    zone = _zone()
+    return {
+        "start": f"{appointment.start.astimezone(zone):%H:%M}",
+        "end": f"{appointment.end.astimezone(zone):%H:%M}",
+        "patient": short_name(appointment.patient),
+        "massage_type": appointment.massage_type.name,
+    }
+
+
+def _calendar_part(notification: Notification, *, now: datetime) -> Any:
+    appointment = notification.appointment
+    assert appointment is not None
+    if notification.kind in CANCEL_KINDS:
+        method, sequence = calendar.CANCEL, notification.sequence
+    else:
+        # The body shows the session as it is now, so the invitation carries its current version.
+        method, sequence = calendar.REQUEST, appointment.sequence
+    if notification.kind in PATIENT_KINDS:
+        name = appointment.patient.get_full_name() or appointment.patient.email
+    else:
+        assert notification.therapist is not None
+        name = notification.therapist.display_name
+    ics = calendar.invitation(
+        appointment,
+        method=method,
+        sequence=sequence,
+        attendee_email=notification.recipient,
+        attendee_name=name,
+        now=now,
+    )
+    return calendar.as_attachment(ics, method=method)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]

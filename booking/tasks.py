@@ -1,0 +1,38 @@
+"""Celery tasks of the notification outbox: thin, ids in, idempotent, never a long ETA."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from booking import notifications, outbox
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, ignore_result=True)
+def send_notification(self: object, notification_id: int, handoff: str = "") -> str:
+    """Send one outbox row at most once; on a mail server or network error, retry after a growing pause."""
+    outcome = notifications.deliver(notification_id, handoff=handoff)
+    if outcome.status == "retry":
+        # The row is back to pending with next_attempt_at: if this retry message is lost,
+        # the beat's scan picks the row up at that time instead.
+        raise self.retry(countdown=outcome.retry_in, exc=outcome.error)  # type: ignore[attr-defined]
+    return outcome.status
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def dispatch_due_notifications(limit: int | None = None) -> int:
+    """Claim the due outbox rows (and those a dead worker left) and hand each to send_notification."""
+    ids, handoff = outbox.claim_due(now=timezone.now(), limit=limit or settings.NOTIFICATION_DISPATCH_LIMIT)
+    outbox.enqueue(ids, handoff=handoff)
+    return len(ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def plan_daily_agendas(day: str | None = None) -> int:
+    """Record and send today's agenda (or the given ISO day's) to each therapist with sessions."""
+    now = timezone.now()
+    planned_day = date.fromisoformat(day) if day else timezone.localdate(now)
+    return len(outbox.plan_agendas(day=planned_day, now=now))
