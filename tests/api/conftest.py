@@ -1,0 +1,58 @@
+"""Fixtures of the API tests: clean throttles, fast password hashing and signed-in clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from clinic.models import User
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> Iterator[None]:
+    """Throttle counters live in the (locmem) cache: every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def token_client(user: User) -> APIClient:
+    """Return an API client that signs in with the user's token, as a mobile app would."""
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def alice(patient: User) -> APIClient:
+    return token_client(patient)
+
+
+@pytest.fixture
+def bob(other_patient: User) -> APIClient:
+    return token_client(other_patient)
+
+
+def error_of(response: Any) -> dict[str, Any]:
+    """Return the error document of a response, checking its shape on the way."""
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message", "fields"}, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body["error"]
