@@ -80,6 +80,11 @@ class Utilisation:
         return self.booked / self.working
 
     @property
+    def percent(self) -> float | None:
+        ratio = self.ratio
+        return None if ratio is None else 100 * ratio
+
+    @property
     def working_hours(self) -> float:
         return self.working.total_seconds() / 3600
 
@@ -146,6 +151,11 @@ class Rate:
     @property
     def value(self) -> float | None:
         return self.count / self.total if self.total else None
+
+    @property
+    def percent(self) -> float | None:
+        value = self.value
+        return None if value is None else 100 * value
 
 
 def no_show_rate(now: datetime, period: timedelta = RATE_PERIOD) -> Rate:
