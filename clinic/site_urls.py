@@ -2,6 +2,39 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.contrib.auth import views as auth_views
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from clinic.views import accounts, booking, calendar, pages
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", pages.HomeView.as_view(), name="home"),
+    path("guidance/", pages.GuidanceView.as_view(), name="guidance"),
+    path("find-your-massage/", pages.questionnaire_view, name="questionnaire"),
+    path("massages/", pages.MassageTypeListView.as_view(), name="massage_types"),
+    path("massages/<slug:slug>/", pages.MassageTypeDetailView.as_view(), name="massage_type_detail"),
+    path("therapists/", pages.TherapistListView.as_view(), name="therapists"),
+    path("therapists/<int:pk>/", pages.TherapistDetailView.as_view(), name="therapist_detail"),
+    path("book/", booking.book, name="book"),
+    path("appointments/", booking.my_appointments, name="my_appointments"),
+    path("appointments/<int:pk>/confirmed/", booking.booking_confirmed, name="booking_confirmed"),
+    path("appointments/<int:pk>/calendar.ics", calendar.appointment_calendar, name="appointment_calendar"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/login/", accounts.SignInView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(
+            subject_template_name="registration/password_reset_subject.txt",
+            email_template_name="registration/password_reset_email.txt",
+        ),
+        name="password_reset",
+    ),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]

@@ -1,0 +1,103 @@
+"""Forms of the patient's site: the questionnaire, sign-up and sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.core.exceptions import ValidationError
+
+from booking.intake import RED_FLAGS, Pressure
+from clinic.models import User, normalize_phone
+from clinic.questionnaire import Answers, Area, Duration, Feeling
+
+NO_PREFERENCE = ""
+
+
+class QuestionnaireForm(forms.Form):
+    """Find the right massage: where, how long, what it feels like, pressure and the warning signs."""
+
+    area = forms.ChoiceField(label="Where does your back hurt most?", choices=Area.choices, widget=forms.RadioSelect)
+    duration = forms.ChoiceField(
+        label="How long have you had this pain?", choices=Duration.choices, widget=forms.RadioSelect
+    )
+    feelings = forms.MultipleChoiceField(
+        label="What does it feel like?",
+        help_text="Tick all that apply.",
+        choices=Feeling.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    pressure = forms.ChoiceField(
+        label="What pressure do you prefer?",
+        choices=[(NO_PREFERENCE, "No preference / not sure"), *Pressure.choices],
+        widget=forms.RadioSelect,
+        required=False,
+        initial=NO_PREFERENCE,
+    )
+    red_flags = forms.MultipleChoiceField(
+        label="Do any of these apply to you right now?",
+        help_text="Tick any that apply. If none do, leave them all unticked.",
+        choices=list(RED_FLAGS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def answers(self) -> Answers:
+        """Return the validated answers as the questionnaire's plain value."""
+        data = self.cleaned_data
+        return Answers(
+            area=data["area"],
+            duration=data["duration"],
+            feelings=tuple(data.get("feelings") or ()),
+            pressure=data.get("pressure") or "",
+            red_flags=tuple(data.get("red_flags") or ()),
+        )
+
+
+class SignupForm(BaseUserCreationForm):
+    """Open a patient account: e-mail, names, phone and a password checked by Django's validators."""
+
+    password1, password2 = BaseUserCreationForm.create_password_fields(label1="Password", label2="Password again")
+
+    class Meta:
+        model = User
+        fields = ("first_name", "last_name", "email", "phone")
+        labels = {"email": "E-mail address", "phone": "Phone number"}
+        help_texts = {"phone": "We only call if something changes with your booking."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name", "email", "phone"):
+            self.fields[name].required = True
+        self.fields["email"].widget.attrs.update(autocomplete="email")
+        self.fields["first_name"].widget.attrs.update(autocomplete="given-name")
+        self.fields["last_name"].widget.attrs.update(autocomplete="family-name")
+        self.fields["phone"].widget = forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"})
+        self.fields["email"].widget.attrs.pop("autofocus", None)
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(
+                "An account with this e-mail address already exists. Sign in, or reset your password."
+            )
+        return email
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data["phone"])
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, asking for the e-mail address the account was opened with."""
+
+    username = forms.EmailField(
+        label="E-mail address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That e-mail address and password do not match an account. Please try again.",
+    }

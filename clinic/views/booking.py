@@ -1,0 +1,104 @@
+"""The booking flow's page, the patient's appointments and the confirmation page.
+
+Booking, cancelling and rescheduling go through the REST API from the browser; these views
+render the pages around it. Only the signed-in patient sees their own appointments.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from booking.intake import RED_FLAGS, Pressure
+from booking.models import Appointment, Status
+from booking.services import cancel_deadline, patient_can_change
+from clinic.questionnaire import Area
+
+BOOKING_DAYS_PER_PAGE = 14
+RESUME_PATH = "/book/?resume=1"
+
+
+def _own_appointment(request: HttpRequest, pk: int) -> Appointment:
+    """Return the signed-in patient's appointment, or 404 for anyone else's."""
+    queryset = Appointment.objects.for_patient(request.user).select_related("massage_type", "therapist")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _window_hours() -> str:
+    return f"{settings.CANCELLATION_WINDOW.total_seconds() / 3600:g}"
+
+
+@require_GET
+def book(request: HttpRequest) -> HttpResponse:
+    """Render the booking flow; anyone may start it, an account is asked for before confirming."""
+    resume = quote(RESUME_PATH, safe="/")
+    config = {
+        "api": "/api/v1/",
+        "today": timezone.localdate().isoformat(),
+        "days": BOOKING_DAYS_PER_PAGE,
+        "horizonDays": settings.BOOKING_HORIZON.days,
+        "timeZone": settings.TIME_ZONE,
+        "authenticated": request.user.is_authenticated,
+        "loginUrl": f"{reverse('login')}?next={resume}",
+        "signupUrl": f"{reverse('signup')}?next={resume}",
+        "confirmedUrl": reverse("booking_confirmed", args=[0]),
+        "preselect": {"type": request.GET.get("type", ""), "therapist": request.GET.get("therapist", "")},
+    }
+    context = {
+        "config": config,
+        "focus_areas": [label for _value, label in Area.choices] + ["Hips"],
+        "pressures": Pressure.choices,
+        "red_flags": list(RED_FLAGS.items()),
+        "pain_levels": range(11),
+        "window_hours": _window_hours(),
+    }
+    return render(request, "site/book.html", context)
+
+
+@login_required
+@require_GET
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    """List the signed-in patient's upcoming and past appointments, with cancel and reschedule."""
+    now = timezone.now()
+    appointments = list(
+        Appointment.objects.for_patient(request.user).select_related("massage_type", "therapist").order_by("start")
+    )
+    upcoming = [a for a in appointments if a.status == Status.CONFIRMED and a.start >= now]
+    past = [a for a in reversed(appointments) if a not in upcoming]
+    rows = [
+        {"appointment": a, "can_change": patient_can_change(a, now=now), "deadline": cancel_deadline(a)}
+        for a in upcoming
+    ]
+    context = {
+        "upcoming": rows,
+        "past": past,
+        "window_hours": _window_hours(),
+        "config": {
+            "api": "/api/v1/",
+            "today": timezone.localdate().isoformat(),
+            "days": BOOKING_DAYS_PER_PAGE,
+            "horizonDays": settings.BOOKING_HORIZON.days,
+            "timeZone": settings.TIME_ZONE,
+        },
+    }
+    return render(request, "site/my_appointments.html", context)
+
+
+@login_required
+@require_GET
+def booking_confirmed(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the booked appointment to its patient, with a calendar file to download."""
+    appointment = _own_appointment(request, pk)
+    context = {
+        "appointment": appointment,
+        "deadline": cancel_deadline(appointment),
+        "window_hours": _window_hours(),
+    }
+    return render(request, "site/booking_confirmed.html", context)

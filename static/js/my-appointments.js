@@ -1,0 +1,272 @@
+// "My appointments": cancel or move an upcoming appointment through the REST API, within the policy.
+// When the clinic refuses, the API's own message says why.
+
+import { apiGet, apiPost, pageConfig } from "./lib/api.js";
+import { addDays, clinicFormat, dateRange, distinctStarts, el, radioOption, slotsByDay } from "./lib/slots.js";
+
+const FLASH_KEY = "clinic.appointments.flash";
+const config = pageConfig("appointments-config");
+let format = clinicFormat(config.timeZone);
+const announcer = document.getElementById("appointments-announcer");
+
+function announce(message) {
+  announcer.textContent = "";
+  window.setTimeout(() => {
+    announcer.textContent = message;
+  }, 50);
+}
+
+function flashThenReload(message) {
+  try {
+    window.sessionStorage.setItem(FLASH_KEY, message);
+  } catch {
+    // Without storage the page still reloads with the new state.
+  }
+  window.location.reload();
+}
+
+function showFlash() {
+  let message = null;
+  try {
+    message = window.sessionStorage.getItem(FLASH_KEY);
+    window.sessionStorage.removeItem(FLASH_KEY);
+  } catch {
+    message = null;
+  }
+  if (!message) return;
+  const box = document.getElementById("flash");
+  box.textContent = "";
+  box.append(el("p", { class: "message" }, message));
+  box.hidden = false;
+  box.focus();
+}
+
+class AppointmentCard {
+  constructor(card) {
+    this.card = card;
+    this.id = card.dataset.appointment;
+    this.typeId = card.dataset.massageType;
+    this.therapistId = Number(card.dataset.therapist);
+    this.start = card.dataset.start;
+    this.title = card.querySelector(".card__title").textContent.trim();
+    this.error = document.getElementById(`appointment-${this.id}-error`);
+    this.panels = {
+      cancel: document.getElementById(`appointment-${this.id}-cancel`),
+      reschedule: document.getElementById(`appointment-${this.id}-reschedule`),
+    };
+    this.windowStart = config.today;
+    this.day = null;
+    this.slot = null;
+    this.daySlots = {};
+    this.wire();
+  }
+
+  wire() {
+    this.card.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-action]");
+      if (!button) return;
+      const action = button.dataset.action;
+      if (action === "cancel" || action === "reschedule") this.toggle(action, button);
+      else if (action === "close") this.closeAll(true);
+      else if (action === "earlier") this.page(-1);
+      else if (action === "later") this.page(1);
+    });
+    this.panels.cancel.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.cancel();
+    });
+    this.panels.reschedule.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.reschedule();
+    });
+    this.panels.reschedule.addEventListener("change", (event) => this.onChange(event));
+  }
+
+  button(action) {
+    return this.card.querySelector(`button[data-action="${action}"]`);
+  }
+
+  setError(message) {
+    this.error.textContent = "";
+    if (message) {
+      this.error.append(el("p", {}, message));
+      this.error.focus();
+    }
+  }
+
+  closeAll(returnFocus) {
+    for (const [action, panel] of Object.entries(this.panels)) {
+      if (!panel.hidden && returnFocus) this.button(action).focus();
+      panel.hidden = true;
+      this.button(action).setAttribute("aria-expanded", "false");
+    }
+  }
+
+  toggle(action, button) {
+    const panel = this.panels[action];
+    const opening = panel.hidden;
+    this.closeAll(false);
+    this.setError("");
+    if (!opening) return;
+    panel.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    if (action === "reschedule") this.loadAvailability();
+    const first = panel.querySelector("textarea, input");
+    if (first) first.focus();
+  }
+
+  async cancel() {
+    const submit = this.panels.cancel.querySelector('button[type="submit"]');
+    submit.disabled = true;
+    const reason = this.panels.cancel.querySelector("textarea").value.trim();
+    const answer = await apiPost(config.api, `appointments/${this.id}/cancel/`, { reason });
+    submit.disabled = false;
+    if (answer.ok) {
+      flashThenReload(`Your ${this.title} on ${format.when(this.start)} is cancelled.`);
+      return;
+    }
+    this.setError(answer.error.message);
+  }
+
+  who() {
+    const input = this.panels.reschedule.querySelector('input[name="who"]:checked');
+    return input && input.value === "any" ? "any" : "same";
+  }
+
+  async page(direction) {
+    this.windowStart = addDays(this.windowStart, direction * config.days);
+    if (this.windowStart < config.today) this.windowStart = config.today;
+    this.day = null;
+    this.slot = null;
+    await this.loadAvailability();
+  }
+
+  part(role) {
+    return this.panels.reschedule.querySelector(`[data-role="${role}"]`);
+  }
+
+  async loadAvailability() {
+    const days = dateRange(this.windowStart, config.days);
+    this.part("range").textContent = `${format.shortDay(days[0])} to ${format.shortDay(days[days.length - 1])}`;
+    this.panels.reschedule.querySelector('[data-action="earlier"]').disabled = this.windowStart <= config.today;
+    this.panels.reschedule.querySelector('[data-action="later"]').disabled =
+      addDays(this.windowStart, config.days) > addDays(config.today, config.horizonDays);
+    const dayBox = this.part("days");
+    dayBox.textContent = "";
+    dayBox.append(el("p", { class: "loading" }, "Looking for free times…"));
+    const answer = await apiGet(config.api, "availability/", {
+      massage_type: this.typeId,
+      date_from: days[0],
+      date_to: days[days.length - 1],
+      therapist: this.who() === "same" ? this.therapistId : "",
+    });
+    dayBox.textContent = "";
+    if (!answer.ok) {
+      this.setError(answer.error.message);
+      return;
+    }
+    if (answer.data.time_zone && answer.data.time_zone !== config.timeZone) {
+      config.timeZone = answer.data.time_zone;
+      format = clinicFormat(config.timeZone);
+    }
+    const mine = new Date(this.start).getTime();
+    // The current time is shown as free (it is this appointment's own); moving to it is pointless.
+    const slots = (answer.data.slots || []).filter((slot) => new Date(slot.start).getTime() !== mine);
+    const zone = this.panels.reschedule.querySelector(".zone-name");
+    zone.textContent = format.zoneName(slots.length ? slots[0].start : this.start);
+    this.daySlots = slotsByDay(slots, format);
+    for (const day of days) {
+      const count = this.slotsOf(day).length;
+      dayBox.append(
+        radioOption({
+          name: `day-${this.id}`,
+          id: `day-${this.id}-${day}`,
+          value: day,
+          title: format.shortDay(day),
+          detail: count ? `${count} free` : "Full",
+          disabled: count === 0,
+          checked: day === this.day && count > 0,
+          className: "day",
+        }),
+      );
+    }
+    if (!this.day || !this.slotsOf(this.day).length) {
+      this.day = days.find((day) => this.slotsOf(day).length) || null;
+      if (this.day) document.getElementById(`day-${this.id}-${this.day}`).checked = true;
+    }
+    this.renderSlots();
+  }
+
+  slotsOf(day) {
+    const slots = this.daySlots[day] || [];
+    return this.who() === "any" ? distinctStarts(slots) : slots;
+  }
+
+  renderSlots() {
+    const box = this.part("slots");
+    box.textContent = "";
+    if (!this.day) {
+      this.part("slots-legend").textContent = "Free times";
+      box.append(el("p", { class: "hint" }, "No free times in these days. Try later days."));
+      return;
+    }
+    this.part("slots-legend").textContent = `Free times on ${format.longDay(this.day)}`;
+    this.slotsOf(this.day).forEach((slot, index) => {
+      box.append(
+        radioOption({
+          name: `slot-${this.id}`,
+          id: `slot-${this.id}-${index}`,
+          value: String(index),
+          title: format.time(slot.start),
+          checked: Boolean(this.slot) && this.slot.start === slot.start,
+          className: "slot",
+        }),
+      );
+    });
+  }
+
+  onChange(event) {
+    const input = event.target;
+    if (input.name === "who") {
+      this.day = null;
+      this.slot = null;
+      this.loadAvailability();
+    } else if (input.name === `day-${this.id}`) {
+      this.day = input.value;
+      this.slot = null;
+      this.renderSlots();
+      announce(`${this.slotsOf(this.day).length} free times on ${format.longDay(this.day)}.`);
+    } else if (input.name === `slot-${this.id}`) {
+      this.slot = this.slotsOf(this.day)[Number(input.value)];
+      this.setError("");
+    }
+  }
+
+  async reschedule() {
+    if (!this.slot) {
+      this.setError("Please choose a new time first.");
+      return;
+    }
+    const submit = this.panels.reschedule.querySelector('button[type="submit"]');
+    submit.disabled = true;
+    const body = { start: this.slot.start };
+    if (this.slot.therapist !== this.therapistId) body.therapist = this.slot.therapist;
+    const answer = await apiPost(config.api, `appointments/${this.id}/reschedule/`, body);
+    submit.disabled = false;
+    if (answer.ok) {
+      const moved = answer.data;
+      flashThenReload(`Your ${moved.massage_type.name} is moved to ${format.when(moved.start)} with ${moved.therapist.display_name}.`);
+      return;
+    }
+    if (answer.status === 409 && (answer.error.code === "slot_taken" || answer.error.code === "slot_unavailable")) {
+      this.slot = null;
+      await this.loadAvailability();
+      this.setError("Sorry, that time was just taken by someone else. The free times below are up to date: please choose another.");
+      return;
+    }
+    this.setError(answer.error.message);
+  }
+}
+
+for (const card of document.querySelectorAll("[data-appointment]")) new AppointmentCard(card);
+showFlash();
