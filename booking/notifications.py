@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from booking import calendar, outbox
-from booking.models import Appointment, Notification, NotificationKind, Status
+from booking.models import Appointment, Notification, NotificationKind, NotificationStatus, Status
 from clinic.models import User
 
 logger = logging.getLogger(__name__)
@@ -101,9 +101,27 @@ def obsolete_reason(notification: Notification, *, now: datetime) -> str:
         return "The appointment was rescheduled since."
     if notification.kind not in PATIENT_KINDS and notification.therapist_id != appointment.therapist_id:
         return "The session moved to another therapist."
-    if notification.kind == Kind.REMINDER and appointment.start <= now:
-        return "Too late: the session has started."
+    if notification.kind == Kind.REMINDER:
+        if appointment.start <= now:
+            return "Too late: the session has started."
+        if _later_reminder_due(notification, now=now):
+            return "A later reminder is due already: one reminder is enough."
     return ""
+
+
+def _later_reminder_due(notification: Notification, *, now: datetime) -> bool:
+    # After an outage the scan finds several reminders due at once; the 24 h one is stale by then.
+    return (
+        Notification.objects.filter(
+            appointment_id=notification.appointment_id,
+            kind=Kind.REMINDER,
+            sequence=notification.sequence,
+            due_at__gt=notification.due_at,
+            due_at__lte=now,
+        )
+        .exclude(status=NotificationStatus.VOID)
+        .exists()
+    )
 
 
 def build_message(notification: Notification, *, now: datetime) -> EmailMultiAlternatives:
@@ -162,6 +180,7 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
         change_deadline=(
             "" if notification.kind in CANCEL_KINDS else format_when(appointment.start - settings.CANCELLATION_WINDOW)
         ),
+        deadline_passed=now > appointment.start - settings.CANCELLATION_WINDOW,
         cancelled=appointment.status == Status.CANCELLED,
         reassigned=notification.kind == Kind.THERAPIST_CANCELLATION and appointment.status != Status.CANCELLED,
     )
