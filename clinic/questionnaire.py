@@ -80,7 +80,7 @@ PROFILES: tuple[Profile, ...] = (
         keywords=("deep tissue", "chronic low back pain", "postural strain", "desk work"),
         areas=frozenset({Area.LOWER_BACK, Area.UPPER_BACK}),
         durations=frozenset({Duration.CHRONIC}),
-        feelings=frozenset({Feeling.KNOTS, Feeling.SPORTS}),
+        feelings=frozenset({Feeling.KNOTS}),
         pressures=frozenset({Pressure.FIRM, Pressure.DEEP}),
         reasons={
             Duration.CHRONIC: "Slow, firm work reaches long-held tightness behind pain that has lasted for weeks.",
@@ -111,6 +111,8 @@ PROFILES: tuple[Profile, ...] = (
         pressures=frozenset({Pressure.LIGHT, Pressure.MEDIUM}),
         reasons={
             Feeling.STIFFNESS: "Gentle, sustained stretching restores movement when the back feels stiff.",
+            Duration.ACUTE: "Its slow, gentle stretching suits pain that is still recent.",
+            Area.LOWER_BACK: "It frees the lower back and hips without deep pressure.",
             Pressure.LIGHT: "It is gentle: no deep pressure is needed.",
             Duration.CHRONIC: "It helps backs stiffened by long hours of sitting.",
         },
@@ -120,7 +122,7 @@ PROFILES: tuple[Profile, ...] = (
         keywords=("sports", "training", "recovery", "hamstrings"),
         areas=frozenset({Area.LOWER_BACK, Area.WHOLE_BACK}),
         feelings=frozenset({Feeling.SPORTS}),
-        pressures=frozenset({Pressure.MEDIUM, Pressure.FIRM}),
+        pressures=frozenset({Pressure.MEDIUM, Pressure.FIRM, Pressure.DEEP}),
         reasons={
             Feeling.SPORTS: "Made for muscles loaded by sport: the lower back, hips and hamstrings.",
             Pressure.FIRM: "It combines firm strokes with stretching.",
@@ -142,7 +144,7 @@ PROFILES: tuple[Profile, ...] = (
         slug="back-neck-shoulders",
         keywords=("neck", "shoulders", "upper back tension"),
         areas=frozenset({Area.NECK_SHOULDERS, Area.UPPER_BACK}),
-        feelings=frozenset({Feeling.STRESS, Feeling.KNOTS}),
+        feelings=frozenset({Feeling.STRESS}),
         pressures=frozenset({Pressure.LIGHT, Pressure.MEDIUM, Pressure.FIRM}),
         reasons={
             Area.NECK_SHOULDERS: "A focused session on the neck, shoulders and upper back.",
@@ -193,6 +195,8 @@ def score(profile: Profile, answers: Answers) -> tuple[int, list[str]]:
         points -= 1  # a recent strain is worked gently first
     for key in earned:
         reason = profile.reasons.get(key)
+        if reason is None and key == answers.pressure:
+            reason = f"It can be given at the {Pressure(key).label.lower()} pressure you prefer."
         if reason and reason not in reasons:
             reasons.append(reason)
     return points, reasons
