@@ -1,0 +1,143 @@
+"""The calendar invitations attached to notices: they parse, and carry the right instant, UID, SEQUENCE, METHOD."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import message_from_bytes
+from typing import Any
+
+import icalendar
+import pytest
+from django.core import mail
+
+from booking import services
+from booking.models import Appointment, MassageType, Notification, NotificationKind
+from booking.tasks import dispatch_due_notifications
+from clinic.celery import app as celery_app
+from clinic.models import User
+from tests.conftest import CLINIC_ZONE
+from therapists.models import Therapist
+
+pytestmark = pytest.mark.django_db
+Kind = NotificationKind
+
+
+@pytest.fixture(autouse=True)
+def eager_celery() -> Iterator[None]:
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager, conf.task_eager_propagates = True, True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = saved
+
+
+def invitations(kind: str) -> list[tuple[str, icalendar.Calendar]]:
+    """Return (the MIME part's method parameter, the parsed calendar) of each sent notice of a kind."""
+    kinds = dict(Notification.objects.values_list("pk", "kind"))
+    found = []
+    for message in mail.outbox:
+        if kinds[int(message.extra_headers["X-Clinic-Notification"])] != kind:
+            continue
+        # Parse the message as it goes over the wire, as a mail client would.
+        wire = message_from_bytes(message.message().as_bytes())
+        parts = [part for part in wire.walk() if part.get_content_type() == "text/calendar"]
+        assert len(parts) == 1
+        found.append((parts[0].get_param("method"), icalendar.Calendar.from_ical(parts[0].get_payload(decode=True))))
+    return found
+
+
+def the_event(calendar: icalendar.Calendar) -> icalendar.Event:
+    (event,) = calendar.walk("VEVENT")
+    return event
+
+
+@pytest.fixture
+def appointment(clock: Any, patient: User, therapist: Therapist, massage_type: MassageType) -> Appointment:
+    return services.book(
+        patient=patient,
+        therapist=therapist,
+        massage_type=massage_type,
+        start=datetime(2026, 3, 9, 9, 0, tzinfo=CLINIC_ZONE),  # the Monday after the spring change
+    )
+
+
+def test_the_confirmation_invites_to_the_session_at_its_instant(appointment: Appointment) -> None:
+    dispatch_due_notifications()
+
+    ((method, calendar),) = invitations(Kind.CONFIRMATION)
+    assert method == "REQUEST"
+    assert calendar["METHOD"] == "REQUEST"
+    event = the_event(calendar)
+    assert str(event["UID"]) == f"appointment-{appointment.pk}@127.0.0.1"
+    assert event["SEQUENCE"] == 0
+    assert event.decoded("DTSTART") == datetime(2026, 3, 9, 13, 0, tzinfo=UTC)  # 09:00 EDT
+    assert event.decoded("DTEND") == datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
+    assert event["DTSTART"].params["TZID"] == "America/New_York"
+    assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["America/New_York"]
+    assert str(event["LOCATION"]) == "12 Harbor Street, Suite 3, Boston, MA 02110"
+    assert str(event["ATTENDEE"]) == "mailto:alice@example.test"
+
+
+def test_the_therapist_gets_the_same_event(appointment: Appointment) -> None:
+    dispatch_due_notifications()
+
+    (_, patients), (_, therapists) = invitations(Kind.CONFIRMATION) + invitations(Kind.THERAPIST_NEW)
+    assert the_event(therapists)["UID"] == the_event(patients)["UID"]
+    assert str(the_event(therapists)["ATTENDEE"]) == "mailto:carol@example.test"
+
+
+def test_a_reschedule_updates_the_same_event_with_a_higher_sequence(appointment: Appointment, patient: User) -> None:
+    dispatch_due_notifications()
+    services.reschedule(appointment=appointment, by=patient, start=datetime(2026, 3, 10, 14, 0, tzinfo=CLINIC_ZONE))
+    dispatch_due_notifications()
+
+    ((_, first),) = invitations(Kind.CONFIRMATION)
+    ((method, moved),) = invitations(Kind.RESCHEDULE)
+    ((_, therapists),) = invitations(Kind.THERAPIST_RESCHEDULE)
+    assert method == "REQUEST"
+    event = the_event(moved)
+    assert event["UID"] == the_event(first)["UID"]
+    assert event["SEQUENCE"] == 1 > the_event(first)["SEQUENCE"]
+    assert event.decoded("DTSTART") == datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
+    assert the_event(therapists)["SEQUENCE"] == 1
+    assert the_event(therapists).decoded("DTSTART") == datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
+
+
+def test_a_cancellation_cancels_the_same_event_with_a_higher_sequence(appointment: Appointment, patient: User) -> None:
+    dispatch_due_notifications()
+    services.cancel(appointment=appointment, by=patient)
+    dispatch_due_notifications()
+
+    ((_, first),) = invitations(Kind.CONFIRMATION)
+    for kind in (Kind.CANCELLATION, Kind.THERAPIST_CANCELLATION):
+        ((method, calendar),) = invitations(kind)
+        assert method == "CANCEL"
+        assert calendar["METHOD"] == "CANCEL"
+        event = the_event(calendar)
+        assert event["UID"] == the_event(first)["UID"]
+        assert event["SEQUENCE"] == 1
+        assert event["STATUS"] == "CANCELLED"
+        assert event.decoded("DTSTART") == datetime(2026, 3, 9, 13, 0, tzinfo=UTC)
+
+
+def test_a_cancellation_after_a_reschedule_outranks_the_last_invitation(
+    appointment: Appointment, patient: User
+) -> None:
+    services.reschedule(appointment=appointment, by=patient, start=datetime(2026, 3, 10, 14, 0, tzinfo=CLINIC_ZONE))
+    services.cancel(appointment=appointment, by=patient)
+    dispatch_due_notifications()
+
+    ((_, calendar),) = invitations(Kind.CANCELLATION)
+    assert the_event(calendar)["SEQUENCE"] == 2
+    assert the_event(calendar).decoded("DTSTART") == datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
+
+
+def test_reminders_carry_no_invitation(appointment: Appointment, clock: Any) -> None:
+    clock.move_to(datetime(2026, 3, 9, 7, 1, tzinfo=CLINIC_ZONE))
+    dispatch_due_notifications()
+
+    reminders = [message for message in mail.outbox if message.subject.startswith("Reminder")]
+    assert len(reminders) == 1
+    wire = message_from_bytes(reminders[0].message().as_bytes())
+    assert "text/calendar" not in {part.get_content_type() for part in wire.walk()}
