@@ -14,7 +14,8 @@ DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 
 
 class WorkingHoursForm(forms.Form):
-    weekday = forms.TypedChoiceField(label="Day", choices=Weekday.choices, coerce=int)
+    # A blank first choice keeps an untouched extra row blank, so the formset skips it.
+    weekday = forms.TypedChoiceField(label="Day", choices=[("", "Choose a day"), *Weekday.choices], coerce=int)
     start = forms.TimeField(label="From", widget=TIME_INPUT)
     end = forms.TimeField(label="To", widget=TIME_INPUT)
 

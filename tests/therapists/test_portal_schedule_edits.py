@@ -177,3 +177,11 @@ def test_removing_time_off_needs_a_post(therapist, clock) -> None:
     entry = TimeOff.objects.create(therapist=therapist, start=at(3, 0), end=at(4, 0))
     assert client_for(therapist.user).get(reverse("therapists:time_off_delete", args=[entry.pk])).status_code == 405
     assert TimeOff.objects.filter(pk=entry.pk).exists()
+
+
+def test_an_untouched_blank_row_is_ignored(therapist, clock) -> None:
+    data = formset_data([(1, "09:00", "11:00")])
+    data.update({"form-1-weekday": "", "form-1-start": "", "form-1-end": ""})
+    response = client_for(therapist.user).post(reverse("therapists:working_hours"), data)
+    assert response.status_code == 302
+    assert WorkingHours.objects.filter(therapist=therapist).count() == 1
