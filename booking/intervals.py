@@ -53,33 +53,38 @@ def _wall_clock_remainder(instant: datetime, zone: tzinfo, grid: timedelta) -> t
     return since_midnight % grid
 
 
-def grid_starts(
-    window: Interval, length: timedelta, grid: timedelta, earliest: datetime, zone: tzinfo
-) -> Iterator[datetime]:
-    """Yield each UTC start on the wall-clock grid of `zone` where [start, start+length) fits the window.
+def _utc(instant: datetime) -> datetime:
+    return instant if instant.tzinfo is UTC else instant.astimezone(UTC)
 
-    The grid is counted from local midnight (09:00, 09:15, ... on either side of a DST change).
-    Arithmetic is done in UTC: Python adds and compares datetimes sharing one tzinfo by
-    wall clock, which is wrong by an hour across a DST change.
+
+def grid_starts(
+    window: Interval, length: timedelta, grid: timedelta, earliest: datetime, latest: datetime, zone: tzinfo
+) -> list[datetime]:
+    """Return the UTC starts on the wall-clock grid of `zone` where [start, start+length) fits the window.
+
+    Only starts between `earliest` and `latest` (inclusive) count. The grid is counted from
+    local midnight (09:00, 09:15, ... on either side of a DST change). Arithmetic is done
+    in UTC: Python adds and compares datetimes sharing one tzinfo by wall clock, which is
+    wrong by an hour across a DST change.
     """
-    window_start, window_end = window[0].astimezone(UTC), window[1].astimezone(UTC)
-    first = max(window_start, earliest.astimezone(UTC))
-    last = window_end - length
+    first = max(_utc(window[0]), _utc(earliest))
+    last = min(_utc(window[1]) - length, _utc(latest))
     if first > last:
-        return
+        return []
     remainder = _wall_clock_remainder(first, zone, grid)
     start = first + (grid - remainder) if remainder else first
+    if start > last:
+        return []
     # The UTC offset is the same at both ends on all but two days a year: then the grid
     # lines are evenly spaced in UTC and need no per-step time zone lookup.
     if first.astimezone(zone).utcoffset() == last.astimezone(zone).utcoffset():
-        while start <= last:
-            yield start
-            start += grid
-        return
+        return [start + step * grid for step in range((last - start) // grid + 1)]
+    starts = []
     while start <= last:
         remainder = _wall_clock_remainder(start, zone, grid)
         if remainder:
             start += grid - remainder
             continue
-        yield start
+        starts.append(start)
         start += grid
+    return starts
