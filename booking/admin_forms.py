@@ -56,15 +56,10 @@ def describe_clash(
 ) -> str | None:
     """Name the active appointment that holds part of the wanted time, or return None."""
     blocked_until = start + massage_type.duration + massage_type.buffer
-    clash = (
-        Appointment.objects.active()
-        .for_therapist(therapist)
-        .overlapping(start, blocked_until)
-        .exclude(pk=ignoring)
-        .select_related("patient", "massage_type")
-        .order_by("start")
-        .first()
-    )
+    clashes = Appointment.objects.active().for_therapist(therapist).overlapping(start, blocked_until)
+    if ignoring is not None:
+        clashes = clashes.exclude(pk=ignoring)
+    clash = clashes.select_related("patient", "massage_type").order_by("start").first()
     if clash is None:
         return None
     return f"{therapist} already has {describe_appointment(clash)}."
@@ -127,7 +122,7 @@ class _AppointmentForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         for name, message in self.intake().errors().items():
             self.add_error(name if name in self.fields else None, message)
         if self.refusal is not None:

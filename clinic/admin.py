@@ -40,7 +40,7 @@ class PatientAppointmentsInline(admin.TabularInline):
     fk_name = "patient"
     verbose_name_plural = "appointments"
     fields = ["when", "massage_type", "therapist", "status"]
-    readonly_fields = fields
+    readonly_fields = ["when", "massage_type", "therapist", "status"]
     ordering = ["-start"]
     extra = 0
     can_delete = False

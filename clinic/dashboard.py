@@ -116,17 +116,17 @@ def week_utilisation(now: datetime) -> list[Utilisation]:
     ids = [therapist.pk for therapist in therapists]
 
     spans: dict[int, dict[int, list[tuple]]] = defaultdict(lambda: defaultdict(list))
-    for therapist_id, weekday, start, end in WorkingHours.objects.filter(therapist_id__in=ids).values_list(
+    for therapist_id, weekday, span_start, span_end in WorkingHours.objects.filter(therapist_id__in=ids).values_list(
         "therapist_id", "weekday", "start", "end"
     ):
-        spans[therapist_id][weekday].append((start, end))
+        spans[therapist_id][weekday].append((span_start, span_end))
     time_off: dict[int, list[Interval]] = defaultdict(list)
-    for therapist_id, start, end in (
+    for therapist_id, away_from, away_until in (
         TimeOff.objects.filter(therapist_id__in=ids)
         .overlapping(week_start, week_end)
         .values_list("therapist_id", "start", "end")
     ):
-        time_off[therapist_id].append((start, end))
+        time_off[therapist_id].append((away_from, away_until))
     booked: dict[int, timedelta] = defaultdict(timedelta)
     for therapist_id, length in (
         Appointment.objects.active()

@@ -129,4 +129,6 @@ class TimeOffAdmin(admin.ModelAdmin):
     autocomplete_fields = ["therapist"]
     readonly_fields = ["created_at"]
     ordering = ["-start"]
+
+
 from therapists import note_admin  # noqa: E402, F401

@@ -15,7 +15,6 @@ from booking import services
 from booking.models import Appointment, MassageType
 from clinic.models import User
 from tests.conftest import CLINIC_ZONE
-from tests.factories import UserFactory
 from therapists.models import Therapist
 
 # Wednesday 2026-03-04, two days after the pinned clock: Carol works 09-12 and 13-17.
@@ -34,7 +33,7 @@ def staff_groups(db: None) -> None:
 
 @pytest.fixture
 def front_desk(staff_groups: None) -> User:
-    user = UserFactory(email="desk@example.test", first_name="Fran", last_name="Frontdesk", is_staff=True)
+    user = User.objects.create_user(email="desk@example.test", first_name="Fran", last_name="Frontdesk", is_staff=True)
     user.groups.add(Group.objects.get(name="Front desk"))
     return user
 

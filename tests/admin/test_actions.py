@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from booking import services
 from booking.models import Appointment, Status
+from clinic.models import User
 from tests.admin.conftest import WED_10
 
 CHANGELIST = reverse("admin:booking_appointment_changelist")
@@ -95,9 +96,7 @@ def test_resend_confirmation_refuses_a_cancelled_appointment(booked, second, adm
 def test_actions_need_change_permission(booked, client: Client, staff_groups) -> None:
     from django.contrib.auth.models import Permission
 
-    from tests.factories import UserFactory
-
-    viewer = UserFactory(is_staff=True)
+    viewer = User.objects.create_user(email="viewer@example.test", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_appointment"))
     client.force_login(viewer)
     _act(client, "cancel_selected", booked)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -19,7 +20,7 @@ from therapists.models import Therapist
 ADD_URL = reverse("admin:booking_appointment_add")
 
 
-def _add_data(patient: User, therapist: Therapist, massage_type: MassageType, start: datetime, **extra: str) -> dict:
+def _add_data(patient: User, therapist: Therapist, massage_type: MassageType, start: datetime, **extra: Any) -> dict:
     local = start.astimezone(CLINIC_ZONE)
     return {
         "patient": patient.pk,
@@ -36,7 +37,7 @@ def _add_data(patient: User, therapist: Therapist, massage_type: MassageType, st
     }
 
 
-def _change_data(appointment: Appointment, **changes: object) -> dict:
+def _change_data(appointment: Appointment, **changes: Any) -> dict:
     start = changes.pop("start", appointment.start).astimezone(CLINIC_ZONE)
     data = {
         "therapist": appointment.therapist_id,

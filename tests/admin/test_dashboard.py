@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking import services
-from booking.models import Status
+from booking.models import MassageType, Status
 from clinic import dashboard
 from tests.conftest import CLINIC_ZONE
-from tests.factories import AppointmentFactory, MassageTypeFactory, TimeOffFactory
+from tests.factories import AppointmentFactory, TimeOffFactory
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
@@ -29,7 +29,7 @@ def week(clock, patient, other_patient, therapist, other_therapist, massage_type
     Friday 11-14 (of which 11-12 and 13-14 are working time: 2 h) = 43 h.
     Dan works 10-18 daily: 8 h x 7 = 56 h.
     """
-    swedish = MassageTypeFactory(name="Swedish", slug="swedish", duration_minutes=90, price=Decimal("120"))
+    swedish = MassageType.objects.create(name="Swedish", slug="swedish", duration_minutes=90, price=Decimal("120"))
     other_therapist.massage_types.add(swedish)
     TimeOffFactory(therapist=therapist, start=at(5, 13), end=at(5, 17))
     TimeOffFactory(therapist=therapist, start=at(6, 11), end=at(6, 14))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from booking import services
 from booking.models import Appointment, Status
+from clinic.models import User
 from tests.admin.conftest import WED_10
 from tests.conftest import CLINIC_ZONE
 from tests.factories import AppointmentFactory
@@ -21,9 +23,7 @@ EXPORT = reverse("admin:booking_appointment_export")
 
 
 @pytest.fixture
-def diary(
-    clock, patient, other_patient, therapist, other_therapist, massage_type, admin_user
-) -> dict[str, Appointment]:
+def diary(clock, patient, other_patient, therapist, other_therapist, massage_type, admin_user) -> dict[str, Any]:
     """Appointments spread around the pinned Monday 2 March 08:00."""
     past = AppointmentFactory(
         patient=other_patient, therapist=therapist, massage_type=massage_type,
@@ -130,7 +130,5 @@ def test_the_changelist_links_the_export_with_its_filters(diary, admin_client: C
 
 @pytest.mark.django_db
 def test_the_export_needs_the_view_permission(diary, client: Client) -> None:
-    from tests.factories import UserFactory
-
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(User.objects.create_user(email="staff@example.test", is_staff=True))
     assert client.get(EXPORT).status_code == 403

@@ -148,9 +148,7 @@ def test_the_dashboard_is_linked_from_the_index_for_staff_who_see_bookings(
 
 @pytest.mark.django_db
 def test_staff_without_booking_rights_get_no_dashboard(client: Client) -> None:
-    from tests.factories import UserFactory
-
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(User.objects.create_user(email="staff@example.test", is_staff=True))
     assert reverse("admin_dashboard") not in client.get(reverse("admin:index")).content.decode()
     assert client.get(reverse("admin_dashboard")).status_code == 403
 

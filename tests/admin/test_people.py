@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import time
 
 import pytest
@@ -15,7 +16,7 @@ from tests.admin.conftest import WED_10
 from therapists.models import TimeOff, WorkingHours
 
 
-def _therapist_data(therapist, hours: list[tuple[int, str, str]], time_off: list[tuple[str, str]] = ()) -> dict:
+def _therapist_data(therapist, hours: list[tuple[int, str, str]], time_off: Sequence[tuple[str, str]] = ()) -> dict:
     existing = list(WorkingHours.objects.filter(therapist=therapist).order_by("weekday", "start"))
     data = {
         "user": therapist.user_id, "display_name": therapist.display_name, "bio": "", "is_active": "on",
