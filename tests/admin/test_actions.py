@@ -8,9 +8,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from booking import services
-from booking.models import Appointment, Status
+from booking.models import Appointment, Notification, NotificationKind, NotificationStatus, Status
 from clinic.models import User
 from tests.admin.conftest import WED_10
 
@@ -41,6 +42,11 @@ def test_cancel_action_cancels_through_the_service(booked, second, front_desk_cl
         appointment.refresh_from_db()
         assert appointment.status == Status.CANCELLED
         assert appointment.cancelled_by == front_desk
+        notices = Notification.objects.filter(appointment=appointment)
+        assert set(notices.filter(status=NotificationStatus.PENDING).values_list("kind", flat=True)) == {
+            NotificationKind.CANCELLATION, NotificationKind.THERAPIST_CANCELLATION,
+        }  # fmt: skip
+        assert not notices.filter(kind=NotificationKind.REMINDER, status=NotificationStatus.PENDING).exists()
 
 
 @pytest.mark.django_db
@@ -51,6 +57,7 @@ def test_cancel_action_reports_rows_it_refuses(booked, second, admin_client: Cli
     assert any("Alice Archer 10:00-11:00" in m and "already started" in m for m in messages)
     booked.refresh_from_db()
     assert booked.status == Status.CONFIRMED
+    assert not Notification.objects.filter(appointment=booked, kind=NotificationKind.CANCELLATION).exists()
 
 
 @pytest.mark.django_db
@@ -90,6 +97,16 @@ def test_resend_confirmation_refuses_a_cancelled_appointment(booked, second, adm
     messages = _messages(_act(admin_client, "resend_confirmation", booked, second))
     assert "1 appointment(s) given a new confirmation to send." in messages
     assert any("Bob Baker" in m and "Only a confirmed, upcoming appointment" in m for m in messages)
+    assert not Notification.objects.filter(appointment=second, kind=NotificationKind.CONFIRMATION_RESEND).exists()
+
+
+@pytest.mark.django_db
+def test_resend_confirmation_records_a_fresh_confirmation(booked, admin_client: Client) -> None:
+    _act(admin_client, "resend_confirmation", booked)
+    [resend] = Notification.objects.filter(appointment=booked, kind=NotificationKind.CONFIRMATION_RESEND)
+    assert resend.recipient == "alice@example.test"
+    assert resend.status == NotificationStatus.PENDING
+    assert resend.due_at == timezone.now()
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from booking import services
-from booking.models import Appointment, MassageType, Status
+from booking.models import Appointment, MassageType, Notification, NotificationKind, Status
 from clinic.models import User
 from tests.admin.conftest import WED_10
 from tests.conftest import CLINIC_ZONE
@@ -84,6 +84,8 @@ def test_staff_books_a_phone_booking_through_the_service(
     assert appointment.price == massage_type.price
     assert appointment.status == Status.CONFIRMED
     assert (appointment.focus_areas, appointment.pressure) == ("lower back", "firm")
+    kinds = set(Notification.objects.filter(appointment=appointment).values_list("kind", flat=True))
+    assert {NotificationKind.CONFIRMATION, NotificationKind.THERAPIST_NEW} <= kinds
 
 
 @pytest.mark.django_db
@@ -107,6 +109,7 @@ def test_a_taken_slot_is_a_form_error_naming_the_clash(
     errors = _form_errors(response)
     assert "Carol Chen already has Deep tissue with Alice Archer 10:00-11:00 (+15 min turnover) on Wed 4 Mar" in errors
     assert Appointment.objects.count() == 1
+    assert not Notification.objects.exclude(appointment=booked).exists()
 
 
 @pytest.mark.django_db
@@ -174,6 +177,7 @@ def test_rescheduling_in_admin_moves_the_appointment(booked, admin_client: Clien
     booked.refresh_from_db()
     assert (booked.start, booked.therapist_id, booked.sequence) == (new_start, other_therapist.pk, 1)
     assert booked.end == new_start + timedelta(hours=1)
+    assert Notification.objects.filter(appointment=booked, kind=NotificationKind.RESCHEDULE).exists()
 
 
 @pytest.mark.django_db
@@ -189,6 +193,7 @@ def test_a_refused_move_keeps_everything_as_it_was(
     )
     booked.refresh_from_db()
     assert (booked.start, booked.focus_areas, booked.sequence) == (WED_10, "", 0)
+    assert not Notification.objects.filter(appointment=booked, kind=NotificationKind.RESCHEDULE).exists()
 
 
 @pytest.mark.django_db
