@@ -37,7 +37,7 @@ TAGS = ["therapist portal"]
 
 class RedFlagSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
-    label = serializers.CharField(help_text="The question the patient answered yes.")
+    label = serializers.CharField(help_text="The question the patient answered yes.")  # type: ignore[assignment]
 
 
 class IntakeSerializer(serializers.Serializer[Any]):
@@ -304,7 +304,7 @@ class TimeOffListView(TherapistAPIView):
                 start=data["start"],
                 end=data["end"],
                 reason=data["reason"],
-                by=request.user,
+                by=self.therapist.user,
                 on_conflict=data["on_conflict"],
                 acknowledged=data["acknowledged"],
             )
@@ -340,7 +340,7 @@ class _OutcomeView(TherapistAPIView):
 
     def post(self, request: Request, pk: int) -> Response:
         session = self.own_session(pk)
-        services.record_outcome(appointment=session, by=request.user, outcome=self.outcome)
+        services.record_outcome(appointment=session, by=self.therapist.user, outcome=self.outcome)
         return Response(SessionSerializer(self.own_session(pk)).data)
 
 
@@ -415,7 +415,7 @@ class SessionNoteView(TherapistAPIView):
         data = serializer.validated_data
         note = services.save_session_note(
             appointment=session,
-            by=request.user,
+            by=self.therapist.user,
             data=services.NoteData(
                 subjective=data["subjective"],
                 objective=data["objective"],

@@ -33,10 +33,10 @@ class WorkingHoursForm(forms.Form):
 class BaseWorkingHoursFormSet(forms.BaseFormSet):
     def kept_forms(self) -> list[WorkingHoursForm]:
         """Return the filled-in forms not marked for removal (blank extra rows are ignored)."""
-        return [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
+        return [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
 
     def clean(self) -> None:
-        if any(form.errors for form in self.forms if not self._should_delete_form(form)):
+        if any(form.errors for form in self.forms if not form.cleaned_data.get("DELETE")):
             return
         kept = self.kept_forms()
         for index, message in span_problems([form.span() for form in kept]).items():

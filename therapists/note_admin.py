@@ -13,7 +13,9 @@ from django.http import HttpRequest
 
 from therapists.models import SessionNote, SessionNoteRevision
 
-CONTENT_FIELDS = ["subjective", "objective", "assessment", "plan", "pain_after"]
+CONTENT_FIELDS = ("subjective", "objective", "assessment", "plan", "pain_after")
+REVISION_FIELDS: tuple[str, ...] = ("number", "created_at", "author", *CONTENT_FIELDS)
+NOTE_FIELDS: tuple[str, ...] = ("appointment", "revision", "created_at", "updated_at", "updated_by", *CONTENT_FIELDS)
 
 
 class ReadOnlyMixin:
@@ -31,8 +33,8 @@ class SessionNoteRevisionInline(ReadOnlyMixin, admin.StackedInline):
     model = SessionNoteRevision
     extra = 0
     can_delete = False
-    fields = ["number", "created_at", "author", *CONTENT_FIELDS]
-    readonly_fields = fields
+    fields = REVISION_FIELDS
+    readonly_fields = REVISION_FIELDS
     ordering = ["-number"]
 
 
@@ -47,8 +49,8 @@ class SessionNoteAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "appointment__therapist__display_name",
     ]
     date_hierarchy = "updated_at"
-    fields = ["appointment", "revision", "created_at", "updated_at", "updated_by", *CONTENT_FIELDS]
-    readonly_fields = fields
+    fields = NOTE_FIELDS
+    readonly_fields = NOTE_FIELDS
     inlines = [SessionNoteRevisionInline]
 
     @admin.display(description="therapist", ordering="appointment__therapist__display_name")

@@ -7,7 +7,7 @@ session or time off answers 404. Writes go through `therapists.services`.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,7 +20,7 @@ from booking.exceptions import BookingError
 from booking.models import Appointment
 from therapists import services
 from therapists.feed import build_feed
-from therapists.forms import OutcomeForm, SessionNoteForm, TimeOffForm, WorkingHoursFormSet
+from therapists.forms import BaseWorkingHoursFormSet, OutcomeForm, SessionNoteForm, TimeOffForm, WorkingHoursFormSet
 from therapists.models import SessionNote, Therapist, TimeOff
 from therapists.permissions import therapist_required
 from therapists.schedule import group_by_day, red_flags_of, requested_date, sessions_between, week_of
@@ -137,7 +137,7 @@ def session_outcome(request: HttpRequest, therapist: Therapist, pk: int) -> Http
     else:
         try:
             updated = services.record_outcome(
-                appointment=session, by=request.user, outcome=form.cleaned_data["outcome"]
+                appointment=session, by=therapist.user, outcome=form.cleaned_data["outcome"]
             )
         except BookingError as exc:
             messages.error(request, exc.message)
@@ -156,7 +156,10 @@ def session_note(request: HttpRequest, therapist: Therapist, pk: int) -> HttpRes
         return _render_session(request, therapist, session, form)
     try:
         services.save_session_note(
-            appointment=session, by=request.user, data=form.note_data(), expected_revision=form.cleaned_data["revision"]
+            appointment=session,
+            by=therapist.user,
+            data=form.note_data(),
+            expected_revision=form.cleaned_data["revision"],
         )
     except BookingError as exc:
         for name, message in exc.fields.items():
@@ -176,7 +179,7 @@ def working_hours(request: HttpRequest, therapist: Therapist) -> HttpResponse:
         formset = WorkingHoursFormSet(request.POST)
         if formset.is_valid():
             try:
-                services.set_working_hours(therapist=therapist, spans=formset.spans())
+                services.set_working_hours(therapist=therapist, spans=cast(BaseWorkingHoursFormSet, formset).spans())
             except BookingError as exc:
                 messages.error(request, exc.message)
             else:
@@ -196,7 +199,11 @@ def working_hours(request: HttpRequest, therapist: Therapist) -> HttpResponse:
 
 
 def _time_off_page(
-    request: HttpRequest, therapist: Therapist, form: TimeOffForm, conflicts: list[Appointment] | None = None
+    request: HttpRequest,
+    therapist: Therapist,
+    form: TimeOffForm,
+    conflicts: list[Appointment] | None = None,
+    choice_missing: bool = False,
 ) -> HttpResponse:
     upcoming = TimeOff.objects.filter(therapist=therapist, end__gt=timezone.now()).order_by("start")
     return render(
@@ -206,6 +213,7 @@ def _time_off_page(
             "therapist": therapist,
             "form": form,
             "conflicts": conflicts or [],
+            "choice_missing": choice_missing,
             "time_off": upcoming,
             "section": "time_off",
         },
@@ -229,7 +237,7 @@ def time_off(request: HttpRequest, therapist: Therapist) -> HttpResponse:
             start=data["start"],
             end=data["end"],
             reason=data["reason"],
-            by=request.user,
+            by=therapist.user,
             on_conflict=data["on_conflict"] or None,
             acknowledged=data["acknowledged"],
         )
@@ -238,7 +246,8 @@ def time_off(request: HttpRequest, therapist: Therapist) -> HttpResponse:
         form = TimeOffForm(
             initial={**data, "on_conflict": None, "acknowledged": ",".join(str(a.pk) for a in exc.appointments)}
         )
-        return _time_off_page(request, therapist, form, conflicts=exc.appointments)
+        choice_missing = bool(data["acknowledged"]) and not data["on_conflict"]
+        return _time_off_page(request, therapist, form, conflicts=exc.appointments, choice_missing=choice_missing)
     except BookingError as exc:
         for name, message in exc.fields.items():
             form.add_error(name if name in form.fields else None, message)

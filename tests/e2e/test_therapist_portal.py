@@ -82,3 +82,38 @@ def test_therapist_adds_a_break_and_records_a_completed_session(
     session.refresh_from_db()
     assert session.status == Status.COMPLETED
     assert SessionNoteRevision.objects.filter(note__appointment=session, author=dan.user).count() == 1
+
+
+def test_therapist_takes_time_off_and_chooses_to_cancel_the_booked_session(
+    page: Page, live_server, therapist, patient, massage_type, clock
+) -> None:
+    session = book_session(patient, therapist, massage_type, at(3, 10))
+    login(page, live_server, therapist.user.email, PASSWORD)
+
+    page.goto(f"{live_server.url}/therapist/time-off/")
+    page.get_by_label("From").fill("2026-03-03T09:00")
+    page.get_by_label("Until").fill("2026-03-03T17:00")
+    page.get_by_label("Reason (private, optional)").fill("Training day")
+    page.get_by_role("button", name="Add time off").click()
+
+    # Nothing is done yet: the session is shown and a choice is asked for.
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("covers 1 booked session")
+    expect(page.locator(".conflicts")).to_contain_text("Alice Archer")
+    check_accessibility(page)
+    screenshot(page, "therapist-time-off-conflict")
+    session.refresh_from_db()
+    assert session.status == Status.CONFIRMED
+
+    page.get_by_label("Cancel these sessions and notify the patients").check()
+    page.get_by_role("button", name="Confirm time off").click()
+    expect(page.get_by_role("status")).to_contain_text("1 session(s) cancelled and the patients notified")
+    expect(page.locator(".time-off-list")).to_contain_text("Training day")
+    session.refresh_from_db()
+    assert session.status == Status.CANCELLED
+    assert session.cancelled_by == therapist.user
+
+    page.get_by_role("link", name="Calendar feed").click()
+    expect(page.get_by_label("Your private calendar link")).to_have_value(
+        f"{live_server.url}/therapist/feed/{therapist.calendar_token}.ics"
+    )
+    check_accessibility(page)

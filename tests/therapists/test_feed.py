@@ -21,7 +21,7 @@ def feed_url(therapist) -> str:
     return reverse("therapists:feed", kwargs={"token": therapist.calendar_token})
 
 
-def events_of(response) -> list[icalendar.Event]:
+def events_of(response) -> list[icalendar.cal.Component]:
     calendar = icalendar.Calendar.from_ical(response.content)
     return list(calendar.walk("VEVENT"))
 

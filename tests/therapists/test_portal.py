@@ -13,7 +13,7 @@ from .portal_setup import RED_FLAG_INTAKE, at, book_session, client_for
 
 pytestmark = pytest.mark.django_db
 
-PORTAL_PAGES = [
+PORTAL_PAGES: list[tuple[str, dict[str, int]]] = [
     ("therapists:day", {}),
     ("therapists:week", {}),
     ("therapists:working_hours", {}),

@@ -185,3 +185,12 @@ def test_an_untouched_blank_row_is_ignored(therapist, clock) -> None:
     response = client_for(therapist.user).post(reverse("therapists:working_hours"), data)
     assert response.status_code == 302
     assert WorkingHours.objects.filter(therapist=therapist).count() == 1
+
+
+def test_confirming_without_a_choice_asks_again_and_says_why(therapist, patient, massage_type, clock) -> None:
+    session = book_session(patient, therapist, massage_type, at(3, 10))
+    data = {"start": "2026-03-03T09:00", "end": "2026-03-03T17:00", "acknowledged": str(session.pk)}
+    response = client_for(therapist.user).post(reverse("therapists:time_off"), data)
+    assert response.status_code == 409
+    assert "Choose whether to keep or cancel these sessions." in response.content.decode()
+    assert not TimeOff.objects.exists()
