@@ -6,9 +6,11 @@ their time off, their appointments); everything else is interval arithmetic in m
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import NamedTuple
 
 from django.conf import settings
@@ -128,6 +130,12 @@ def find_slots(
 
     zone = timezone.get_default_timezone()
     days = list(_dates(date_from, date_to))
+    # Local midnights in UTC (each day's and the one after the last). On a day 24 hours
+    # long the wall-clock time of day is just the time since its midnight, so the grid
+    # needs no time zone lookup; the two DST days a year take the general path.
+    midnights = [datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC) for day in days]
+    midnights.append(datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC))
+    steady = [later - earlier == timedelta(days=1) for earlier, later in pairwise(midnights)]
     # Therapists mostly share their hours: turn each (date, spans) into UTC intervals once.
     working_cache: dict[tuple[date, tuple[tuple[time, time], ...]], list[Interval]] = {}
     starts: list[tuple[datetime, int]] = []
@@ -147,10 +155,19 @@ def find_slots(
                 day_working = _working_windows(day, spans)
                 working_cache[key] = day_working
             working.extend(day_working)
-        for window in subtract(working, blocked):
-            starts.extend(
-                (start, therapist_id) for start in grid_starts(window, length, grid, earliest, latest_start, zone)
-            )
+        for window_start, window_end in subtract(working, blocked):
+            day_index = bisect_right(midnights, window_start) - 1
+            if not steady[day_index]:
+                found = grid_starts((window_start, window_end), length, grid, earliest, latest_start, zone)
+                starts.extend((start, therapist_id) for start in found)
+                continue
+            first = max(window_start, earliest)
+            last = min(window_end - length, latest_start)
+            remainder = (first - midnights[day_index]) % grid
+            start = first + (grid - remainder) if remainder else first
+            while start <= last:
+                starts.append((start, therapist_id))
+                start += grid
     # Sorting plain tuples is several times faster than sorting the dataclasses.
     starts.sort()
     return [Slot(start, start + length, therapist_id) for start, therapist_id in starts]
