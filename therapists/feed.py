@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from booking.calendar import event_uid
 from booking.models import Appointment
 from therapists.models import Therapist
 
@@ -39,7 +39,6 @@ def build_feed(therapist: Therapist, *, now: datetime | None = None) -> bytes:
     """Return the therapist's calendar as iCalendar bytes: one VEVENT per active session, times in the clinic zone."""
     now = now or timezone.now()
     zone = timezone.get_default_timezone()
-    host = urlsplit(settings.SITE_URL).hostname or "clinic.invalid"
     calendar = Calendar()
     calendar.add("prodid", f"-//{settings.CLINIC_NAME}//Therapist portal//EN")
     calendar.add("version", "2.0")
@@ -48,10 +47,10 @@ def build_feed(therapist: Therapist, *, now: datetime | None = None) -> bytes:
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     for appointment in feed_sessions(therapist, now):
         event = Event()
-        # Same UID across edits, SEQUENCE bumped by reschedules: calendar apps update in place.
-        event.add("uid", f"appointment-{appointment.pk}@{host}")
+        # The UID of the e-mailed invitations, SEQUENCE bumped by reschedules: calendars update in place.
+        event.add("uid", event_uid(appointment))
         event.add("sequence", appointment.sequence)
-        event.add("dtstamp", now)
+        event.add("dtstamp", now.astimezone(UTC))
         event.add("dtstart", appointment.start.astimezone(zone))
         event.add("dtend", appointment.end.astimezone(zone))
         event.add("summary", f"{appointment.massage_type.name} — {patient_label(appointment)}")
@@ -59,5 +58,7 @@ def build_feed(therapist: Therapist, *, now: datetime | None = None) -> bytes:
         event.add("status", "CONFIRMED")
         event.add("transp", "OPAQUE")
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # Only the transitions around the feed's window: the full table is kilobytes of RDATEs.
+    local_now = now.astimezone(zone)
+    calendar.add_missing_timezones(first_date=date(local_now.year - 1, 1, 1), last_date=date(local_now.year + 2, 1, 1))
     return calendar.to_ical()
