@@ -169,3 +169,40 @@ def check_accessibility(page: Page) -> None:
             f"Accessibility violations on {page.url}:\n{_describe(blocking)}\n"
             f"(all: {json.dumps([v['id'] for v in results['violations']])})"
         )
+
+
+@pytest.fixture
+def site_catalogue(massage_type: Any, therapist: Any, other_therapist: Any) -> dict[str, Any]:
+    """Give the personas' clinic three massages: deep tissue (both therapists), Swedish (Carol), trigger point (Dan)."""
+    from tests.factories import MassageTypeFactory
+
+    swedish = MassageTypeFactory(
+        name="Swedish massage",
+        slug="swedish",
+        description="Long, flowing strokes at light to medium pressure.",
+        good_for="stress, stiffness, first massage",
+        duration_minutes=60,
+        buffer_minutes=15,
+        display_order=1,
+    )
+    trigger_point = MassageTypeFactory(
+        name="Trigger point therapy",
+        slug="trigger-point",
+        description="Steady pressure on tender knots.",
+        good_for="knots, referred pain",
+        duration_minutes=45,
+        buffer_minutes=15,
+        display_order=3,
+    )
+    massage_type.display_order = 2
+    massage_type.good_for = "chronic low back pain, stiffness, knots"
+    massage_type.save()
+    therapist.massage_types.add(swedish)
+    other_therapist.massage_types.add(trigger_point)
+    return {
+        "deep_tissue": massage_type,
+        "swedish": swedish,
+        "trigger_point": trigger_point,
+        "carol": therapist,
+        "dan": other_therapist,
+    }
