@@ -27,7 +27,7 @@ from booking.models import Appointment
 from therapists import services
 from therapists.models import SessionNote, Therapist, TimeOff, Weekday
 from therapists.permissions import IsTherapist
-from therapists.schedule import MAX_RANGE_DAYS, red_flags_of, sessions_between
+from therapists.schedule import EARLIEST_DATE, LATEST_DATE, MAX_RANGE_DAYS, red_flags_of, sessions_between
 
 TAGS = ["therapist portal"]
 
@@ -99,8 +99,13 @@ class ScheduleQuerySerializer(serializers.Serializer[Any]):
     date_to = serializers.DateField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        outside = f"Ask for dates from {EARLIEST_DATE} to {LATEST_DATE}."
         date_from = attrs.get("date_from") or timezone.localdate()
+        if not EARLIEST_DATE <= date_from <= LATEST_DATE:
+            raise serializers.ValidationError({"date_from": outside})
         date_to = attrs.get("date_to") or date_from + timedelta(days=6)
+        if not EARLIEST_DATE <= date_to <= LATEST_DATE:
+            raise serializers.ValidationError({"date_to": outside})
         if date_to < date_from:
             raise serializers.ValidationError({"date_to": "date_to must not be before date_from."})
         if (date_to - date_from).days >= MAX_RANGE_DAYS:

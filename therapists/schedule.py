@@ -16,15 +16,20 @@ from therapists.models import Therapist
 
 # The longest range one schedule request may cover (the API's date_from..date_to).
 MAX_RANGE_DAYS = 62
+# Dates a schedule may show: far enough either way, and clear of date.max's overflow.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
 
 
 def requested_date(value: str | None) -> date:
-    """Return the date given as YYYY-MM-DD, or today in the clinic when absent or malformed."""
+    """Return the date given as YYYY-MM-DD, or today in the clinic when absent, malformed or out of range."""
     try:
         parsed = parse_date(value or "")
     except ValueError:
         parsed = None
-    return parsed or timezone.localdate()
+    if parsed is None or not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        return timezone.localdate()
+    return parsed
 
 
 def week_of(day: date) -> list[date]:

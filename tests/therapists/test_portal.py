@@ -84,9 +84,11 @@ def test_day_view_defaults_to_today_and_survives_a_bad_date(therapist, patient, 
     book_session(patient, therapist, massage_type, at(2, 13))
     client = client_for(therapist.user)
     assert "Alice Archer" in client.get(reverse("therapists:day")).content.decode()
-    response = client.get(reverse("therapists:day"), {"date": "2026-02-30"})
-    assert response.status_code == 200
-    assert "Monday 2 March 2026" in response.content.decode()
+    for bad in ["2026-02-30", "9999-12-31", "0001-01-01", "tomorrow"]:
+        response = client.get(reverse("therapists:day"), {"date": bad})
+        assert response.status_code == 200
+        assert "Monday 2 March 2026" in response.content.decode()
+    assert client.get(reverse("therapists:week"), {"date": "9999-12-31"}).status_code == 200
 
 
 def test_week_view_lists_monday_to_sunday(therapist, patient, massage_type, clock) -> None:

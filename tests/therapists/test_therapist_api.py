@@ -97,6 +97,7 @@ def test_schedule_defaults_to_the_coming_week_and_checks_the_range(therapist, pa
     assert "date_to" in backwards.json()["error"]["fields"]
     assert client.get(f"{BASE}/schedule/", {"date_from": "2026-03-01", "date_to": "2026-06-01"}).status_code == 400
     assert client.get(f"{BASE}/schedule/", {"date_from": "yesterday"}).status_code == 400
+    assert client.get(f"{BASE}/schedule/", {"date_from": "9999-12-31"}).status_code == 400
 
 
 def test_working_hours_get_and_replace(therapist, massage_type, clock) -> None:
