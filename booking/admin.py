@@ -214,9 +214,10 @@ class AppointmentAdmin(admin.ModelAdmin):
     def patient_name(self, obj: Appointment) -> str:
         return obj.patient.get_full_name() or obj.patient.email
 
-    @admin.display(description="red flags", boolean=True)
-    def red_flag(self, obj: Appointment) -> bool:
-        return obj.has_red_flags
+    @admin.display(description="red flags")
+    def red_flag(self, obj: Appointment) -> str:
+        # Only a "yes" is worth the eye: a column of red crosses for "none" would alarm.
+        return f"{len(obj.red_flags)} yes" if obj.has_red_flags else ""
 
     @admin.display(description="contact")
     def contact(self, obj: Appointment) -> str:
