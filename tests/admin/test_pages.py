@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from booking.models import Appointment, MassageType
+from booking.models import Appointment, MassageType, Notification
 from clinic.models import User
 from tests.factories import TimeOffFactory
 from therapists.models import Therapist, TimeOff, WorkingHours
@@ -170,3 +170,12 @@ def test_every_clinic_model_is_on_the_owner_index(admin_client: Client) -> None:
     index = admin_client.get(reverse("admin:index")).content.decode()
     for model in (Appointment, MassageType, Therapist, TimeOff, WorkingHours, User):
         assert reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist") in index
+
+
+@pytest.mark.django_db
+def test_the_front_desk_follows_the_notifications_but_not_session_notes(booked, front_desk_client: Client) -> None:
+    notice = Notification.objects.filter(appointment=booked).first()
+    assert notice is not None
+    assert _get(front_desk_client, "booking_notification_changelist") == 200
+    assert _get(front_desk_client, "booking_notification_change", notice.pk) == 200
+    assert _get(front_desk_client, "therapists_sessionnote_changelist") == 403
