@@ -194,10 +194,14 @@ def measure() -> dict[str, Any]:
                     slots = find_slots(massage, first_day, last_day, subset)
                 figures[f"find_slots_{label}_queries"] = len(queries)
                 figures[f"find_slots_{label}_slots"] = len(slots)
-                engine, floor = paired_medians(
-                    lambda subset=subset: find_slots(massage, first_day, last_day, subset),
-                    lambda subset=subset: floor_rows(massage, subset, first_day, last_day),
-                )
+
+                def engine_call(subset: list[int] | None = subset) -> None:
+                    find_slots(massage, first_day, last_day, subset)
+
+                def floor_call(subset: list[int] | None = subset) -> None:
+                    floor_rows(massage, subset, first_day, last_day)
+
+                engine, floor = paired_medians(engine_call, floor_call)
                 figures[f"find_slots_{label}_ms"] = 1000 * engine
                 figures[f"floor_{label}_ms"] = 1000 * floor
                 figures[f"ratio_{label}"] = figures[f"find_slots_{label}_ms"] / figures[f"floor_{label}_ms"]

@@ -104,18 +104,18 @@ def find_slots(
         return []
 
     spans_by_therapist: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
-    for therapist_id, weekday, start, end in WorkingHours.objects.filter(therapist_id__in=therapist_ids).values_list(
-        "therapist_id", "weekday", "start", "end"
-    ):
-        spans_by_therapist[therapist_id][weekday].append((start, end))
+    for therapist_id, weekday, span_start, span_end in WorkingHours.objects.filter(
+        therapist_id__in=therapist_ids
+    ).values_list("therapist_id", "weekday", "start", "end"):
+        spans_by_therapist[therapist_id][weekday].append((span_start, span_end))
 
     time_off: dict[int, list[Interval]] = defaultdict(list)
-    for therapist_id, start, end in (
+    for therapist_id, off_start, off_end in (
         TimeOff.objects.filter(therapist_id__in=therapist_ids)
         .overlapping(range_start, range_end)
         .values_list("therapist_id", "start", "end")
     ):
-        time_off[therapist_id].append((start, end))
+        time_off[therapist_id].append((off_start, off_end))
 
     # A start s is free of an appointment when [s, s + length + buffer) misses its blocked
     # span, i.e. when the session [s, s + length) misses [appointment.start - buffer, blocked_until).
@@ -125,8 +125,8 @@ def find_slots(
     )
     if ignoring is not None:
         appointments = appointments.exclude(pk=ignoring)
-    for therapist_id, start, blocked_until in appointments.values_list("therapist_id", "start", "blocked_until"):
-        busy[therapist_id].append((start - buffer, blocked_until))
+    for therapist_id, booked_start, blocked_until in appointments.values_list("therapist_id", "start", "blocked_until"):
+        busy[therapist_id].append((booked_start - buffer, blocked_until))
 
     zone = timezone.get_default_timezone()
     days = list(_dates(date_from, date_to))
@@ -164,10 +164,10 @@ def find_slots(
             first = max(window_start, earliest)
             last = min(window_end - length, latest_start)
             remainder = (first - midnights[day_index]) % grid
-            start = first + (grid - remainder) if remainder else first
-            while start <= last:
-                starts.append((start, therapist_id))
-                start += grid
+            slot_start = first + (grid - remainder) if remainder else first
+            while slot_start <= last:
+                starts.append((slot_start, therapist_id))
+                slot_start += grid
     # Sorting plain tuples is several times faster than sorting the dataclasses.
     starts.sort()
     return [Slot(start, start + length, therapist_id) for start, therapist_id in starts]

@@ -21,7 +21,10 @@ _DESCRIPTIONS = {
 class ErrorDetailSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="A stable, machine-readable code.")
     message = serializers.CharField(help_text="A sentence for people.")
-    fields = serializers.DictField(child=serializers.CharField(), help_text="One message per invalid field.")
+    # Named like the error document's key; DRF's metaclass moves it out of the class attributes.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.CharField(), help_text="One message per invalid field."
+    )
 
 
 class ErrorSerializer(serializers.Serializer[Any]):

@@ -20,11 +20,11 @@ from clinic.models import User, normalize_phone
 from therapists.models import Therapist
 
 MAX_AVAILABILITY_DAYS = 62
-MASSAGE_TYPE_ERRORS = {
+MASSAGE_TYPE_ERRORS: dict[str, Any] = {
     "does_not_exist": "No massage type {pk_value} is offered.",
     "incorrect_type": "Give the massage type's id, a number.",
 }
-THERAPIST_ERRORS = {
+THERAPIST_ERRORS: dict[str, Any] = {
     "does_not_exist": "No therapist {pk_value} takes bookings.",
     "incorrect_type": "Give the therapist's id, a number.",
 }
@@ -112,7 +112,7 @@ class MassageTypeSerializer(serializers.ModelSerializer[MassageType]):
 
 
 class TherapistSerializer(serializers.ModelSerializer[Therapist]):
-    massage_types = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    massage_types: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = Therapist

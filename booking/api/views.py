@@ -26,7 +26,15 @@ from booking.api.filters import AppointmentFilter, TherapistFilter
 from booking.api.schema import error_responses
 from booking.availability import find_slots
 from booking.models import Appointment, MassageType
+from clinic.models import User
 from therapists.models import Therapist
+
+
+def _caller(request: Request) -> User:
+    """Return the signed-in caller (IsAuthenticated has already turned anyone else away)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 class RegisterView(APIView):
@@ -203,7 +211,7 @@ class AppointmentViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         appointment = services.book(
-            patient=request.user,
+            patient=_caller(request),
             therapist=data["therapist"],
             massage_type=data["massage_type"],
             start=data["start"],
@@ -217,7 +225,7 @@ class AppointmentViewSet(
         serializer = s.IntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         intake = serializer.intake(base=services.IntakeData.of(appointment))
-        appointment = services.update_intake(appointment=appointment, by=request.user, intake=intake)
+        appointment = services.update_intake(appointment=appointment, by=_caller(request), intake=intake)
         return Response(self._render(appointment))
 
     @action(detail=True, methods=["post"])
@@ -227,7 +235,7 @@ class AppointmentViewSet(
         serializer = s.CancelRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         appointment = services.cancel(
-            appointment=appointment, by=request.user, reason=serializer.validated_data["reason"]
+            appointment=appointment, by=_caller(request), reason=serializer.validated_data["reason"]
         )
         return Response(self._render(appointment))
 
@@ -239,7 +247,7 @@ class AppointmentViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         appointment = services.reschedule(
-            appointment=appointment, by=request.user, start=data["start"], therapist=data.get("therapist")
+            appointment=appointment, by=_caller(request), start=data["start"], therapist=data.get("therapist")
         )
         return Response(self._render(appointment))
 

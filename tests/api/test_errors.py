@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import path
 
@@ -12,7 +12,7 @@ from clinic.urls import urlpatterns as clinic_urlpatterns
 from tests.api.conftest import error_of
 
 
-def _boom(request: HttpRequest) -> None:
+def _boom(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("a bug")
 
 
