@@ -2,7 +2,18 @@
 // Everything entered is kept in sessionStorage, so signing in on the way loses nothing.
 
 import { apiGet, apiPost, items, pageConfig } from "./lib/api.js";
-import { addDays, clinicFormat, dateRange, distinctStarts, el, nearestSlots, radioOption, slotsByDay } from "./lib/slots.js";
+import {
+  addDays,
+  clinicFormat,
+  dateRange,
+  distinctStarts,
+  el,
+  dayTiles,
+  nearestSlots,
+  radioOption,
+  slotGroups,
+  slotsByDay,
+} from "./lib/slots.js";
 
 const STORAGE_KEY = "clinic.booking.v1";
 const STEPS = ["type", "therapist", "time", "intake", "confirm"];
@@ -298,25 +309,11 @@ async function loadAvailability() {
     format = clinicFormat(config.timeZone);
   }
   const slots = answer.data.slots || [];
-  for (const name of document.querySelectorAll(".zone-name")) {
-    name.textContent = format.zoneName(slots.length ? slots[0].start : new Date().toISOString());
-  }
+  for (const name of document.querySelectorAll(".zone-name")) name.textContent = format.genericZone();
   daySlots = slotsByDay(slots, format);
-  for (const day of days) {
-    const count = state.therapistId === "any" ? distinctStarts(daySlots[day] || []).length : (daySlots[day] || []).length;
-    dayBox.append(
-      radioOption({
-        name: "day",
-        id: `day-${day}`,
-        value: day,
-        title: format.shortDay(day),
-        detail: count ? `${count} free` : "Full",
-        checked: day === state.day && count > 0,
-        disabled: count === 0,
-        className: "day",
-      }),
-    );
-  }
+  dayBox.append(
+    dayTiles(days, (day) => slotsOfDay(day).length, format, { name: "day", idPrefix: "day-", checkedDay: state.day }),
+  );
   if (!state.day || !daySlots[state.day]) {
     state.day = days.find((day) => (daySlots[day] || []).length) || null;
     const input = state.day && $(`day-${state.day}`);
@@ -346,20 +343,14 @@ function renderSlots() {
     return;
   }
   $("slots-legend").textContent = `Free times on ${format.longDay(state.day)}`;
-  slotsOfDay(state.day).forEach((slot, index) => {
-    const detail = state.therapistId === "any" ? "" : therapistName(slot.therapist);
-    box.append(
-      radioOption({
-        name: "slot",
-        id: `slot-${index}`,
-        value: String(index),
-        title: format.time(slot.start),
-        detail: state.therapistId === "any" ? "" : detail,
-        checked: state.slot ? new Date(state.slot.start).getTime() === new Date(slot.start).getTime() : false,
-        className: "slot",
-      }),
-    );
-  });
+  const chosen = state.slot ? new Date(state.slot.start).getTime() : null;
+  box.append(
+    slotGroups(slotsOfDay(state.day), format, {
+      name: "slot",
+      idPrefix: "slot-",
+      isChecked: (slot) => new Date(slot.start).getTime() === chosen,
+    }),
+  );
 }
 
 // --- step 5: summary, confirm and the slot-taken path -----------------------------------
@@ -370,8 +361,8 @@ function renderSummary() {
   box.textContent = "";
   const rows = [
     ["Massage", type ? `${type.name} (${type.duration_minutes} minutes)` : ""],
-    ["Therapist", state.slot ? therapistName(state.slot.therapist) || "Any available therapist" : ""],
-    ["When", state.slot ? `${format.when(state.slot.start)} (${format.zoneName(state.slot.start)})` : ""],
+    ["Therapist", state.slot ? therapistName(state.slot.therapist) || "Any available therapist" : "Not chosen yet"],
+    ["When", state.slot ? `${format.when(state.slot.start)} (${format.zoneName(state.slot.start)})` : "Not chosen yet"],
     ["Price", type ? `${money(type.price)}, paid at the clinic` : ""],
   ];
   for (const [term, value] of rows) {
@@ -405,7 +396,7 @@ async function showAlternatives(target) {
       id: `alternative-${index}`,
       value: String(index),
       title: `${format.shortDay(format.dayOf(slot.start))}, ${format.time(slot.start)}`,
-      detail: therapistName(slot.therapist),
+      detail: state.therapistId === "any" ? therapistName(slot.therapist) : "",
       className: "slot",
     });
     input.querySelector("input").addEventListener("change", () => {
@@ -434,10 +425,11 @@ async function slotGone(error) {
       : `Sorry, ${when} was booked by someone else a moment ago, and there are no other free times close to it. Your answers are kept: please pick another day in step 3.`;
   showError("confirm-error", message);
   renderSummary();
+  // Step 3 must not keep offering the time that just went.
+  await loadAvailability();
   if (count > 0) {
     $("alternative-options").querySelector("input").focus();
   } else {
-    await loadAvailability();
     $("step-time-title").focus();
   }
   return error;

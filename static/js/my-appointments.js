@@ -2,7 +2,16 @@
 // When the clinic refuses, the API's own message says why.
 
 import { apiGet, apiPost, pageConfig } from "./lib/api.js";
-import { addDays, clinicFormat, dateRange, distinctStarts, el, radioOption, slotsByDay } from "./lib/slots.js";
+import {
+  addDays,
+  clinicFormat,
+  dateRange,
+  distinctStarts,
+  dayTiles,
+  el,
+  slotGroups,
+  slotsByDay,
+} from "./lib/slots.js";
 
 const FLASH_KEY = "clinic.appointments.flash";
 const config = pageConfig("appointments-config");
@@ -172,24 +181,15 @@ class AppointmentCard {
     const mine = new Date(this.start).getTime();
     // The current time is shown as free (it is this appointment's own); moving to it is pointless.
     const slots = (answer.data.slots || []).filter((slot) => new Date(slot.start).getTime() !== mine);
-    const zone = this.panels.reschedule.querySelector(".zone-name");
-    zone.textContent = format.zoneName(slots.length ? slots[0].start : this.start);
+    this.panels.reschedule.querySelector(".zone-name").textContent = format.genericZone();
     this.daySlots = slotsByDay(slots, format);
-    for (const day of days) {
-      const count = this.slotsOf(day).length;
-      dayBox.append(
-        radioOption({
-          name: `day-${this.id}`,
-          id: `day-${this.id}-${day}`,
-          value: day,
-          title: format.shortDay(day),
-          detail: count ? `${count} free` : "Full",
-          disabled: count === 0,
-          checked: day === this.day && count > 0,
-          className: "day",
-        }),
-      );
-    }
+    dayBox.append(
+      dayTiles(days, (day) => this.slotsOf(day).length, format, {
+        name: `day-${this.id}`,
+        idPrefix: `day-${this.id}-`,
+        checkedDay: this.day,
+      }),
+    );
     if (!this.day || !this.slotsOf(this.day).length) {
       this.day = days.find((day) => this.slotsOf(day).length) || null;
       if (this.day) document.getElementById(`day-${this.id}-${this.day}`).checked = true;
@@ -211,18 +211,13 @@ class AppointmentCard {
       return;
     }
     this.part("slots-legend").textContent = `Free times on ${format.longDay(this.day)}`;
-    this.slotsOf(this.day).forEach((slot, index) => {
-      box.append(
-        radioOption({
-          name: `slot-${this.id}`,
-          id: `slot-${this.id}-${index}`,
-          value: String(index),
-          title: format.time(slot.start),
-          checked: Boolean(this.slot) && this.slot.start === slot.start,
-          className: "slot",
-        }),
-      );
-    });
+    box.append(
+      slotGroups(this.slotsOf(this.day), format, {
+        name: `slot-${this.id}`,
+        idPrefix: `slot-${this.id}-`,
+        isChecked: (slot) => Boolean(this.slot) && this.slot.start === slot.start,
+      }),
+    );
   }
 
   onChange(event) {

@@ -18,8 +18,18 @@ export function clinicFormat(timeZone) {
   const longDate = new Intl.DateTimeFormat("en-US", { timeZone, weekday: "long", month: "long", day: "numeric" });
   const dayKey = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
   const zoneName = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "long" });
+  const hour = new Intl.DateTimeFormat("en-US", { timeZone, hour: "numeric", hourCycle: "h23" });
+  let genericZone = timeZone;
+  try {
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longGeneric" }).formatToParts(new Date());
+    genericZone = `${parts.find((p) => p.type === "timeZoneName").value} (${timeZone})`;
+  } catch {
+    // Older engines lack "longGeneric": the IANA name alone is still right.
+  }
   // Clinic dates are calendar dates: show them as such, whatever the browser's zone.
   const dateOnly = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "short", month: "short", day: "numeric" });
+  const weekdayOnly = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "short" });
+  const monthDay = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", month: "short", day: "numeric" });
   const dateOnlyLong = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "long", month: "long", day: "numeric" });
   const asUtcDate = (isoDate) => new Date(`${isoDate}T12:00:00Z`);
   return {
@@ -28,6 +38,10 @@ export function clinicFormat(timeZone) {
     when: (iso) => `${longDate.format(new Date(iso))} at ${time.format(new Date(iso))}`,
     dayOf: (iso) => dayKey.format(new Date(iso)),
     shortDay: (isoDate) => dateOnly.format(asUtcDate(isoDate)),
+    weekday: (isoDate) => weekdayOnly.format(asUtcDate(isoDate)),
+    monthDay: (isoDate) => monthDay.format(asUtcDate(isoDate)),
+    hourOf: (iso) => Number(hour.format(new Date(iso))),
+    genericZone: () => genericZone,
     longDay: (isoDate) => dateOnlyLong.format(asUtcDate(isoDate)),
     zoneName: (iso) => {
       const part = zoneName.formatToParts(new Date(iso)).find((p) => p.type === "timeZoneName");
@@ -84,8 +98,78 @@ export function el(tag, attributes = {}, ...children) {
 }
 
 /** Render a radio option: <div class="option"><input><label>title<span>detail</span></label></div>. */
-export function radioOption({ name, id, value, title, detail, checked = false, disabled = false, className = "option" }) {
+export function radioOption({ name, id, value, title, subtitle, detail, checked = false, disabled = false, className = "option" }) {
   const input = el("input", { type: "radio", name, id, value, checked, disabled });
-  const label = el("label", { for: id }, el("span", { class: `${className}__title` }, title), detail ? el("span", { class: `${className}__detail` }, detail) : null);
+  const label = el(
+    "label",
+    { for: id },
+    el("span", { class: `${className}__title` }, title),
+    subtitle ? el("span", { class: `${className}__subtitle` }, subtitle) : null,
+    detail ? el("span", { class: `${className}__detail` }, detail) : null,
+  );
   return el("div", { class: className + (disabled ? ` ${className}--disabled` : "") }, input, label);
+}
+
+const PARTS_OF_DAY = [
+  ["Morning", 0, 12],
+  ["Afternoon", 12, 17],
+  ["Evening", 17, 24],
+];
+
+/** Split a day's slots into morning, afternoon and evening: [[name, [{slot, index}]], ...], empty parts left out. */
+export function partsOfDay(slots, format) {
+  return PARTS_OF_DAY.map(([name, from, to]) => [
+    name,
+    slots.map((slot, index) => ({ slot, index })).filter(({ slot }) => {
+      const hour = format.hourOf(slot.start);
+      return hour >= from && hour < to;
+    }),
+  ]).filter(([, items]) => items.length);
+}
+
+/** Render a day's free times as radio tiles grouped into morning, afternoon and evening. */
+export function slotGroups(slots, format, { name, idPrefix, isChecked }) {
+  const fragment = document.createDocumentFragment();
+  for (const [part, entries] of partsOfDay(slots, format)) {
+    const group = el("div", { class: "slot-group", role: "group", "aria-label": part });
+    group.append(el("p", { class: "slot-group__title", "aria-hidden": "true" }, part));
+    const grid = el("div", { class: "slot-grid" });
+    for (const { slot, index } of entries) {
+      grid.append(
+        radioOption({
+          name,
+          id: `${idPrefix}${index}`,
+          value: String(index),
+          title: format.time(slot.start),
+          checked: isChecked(slot),
+          className: "slot",
+        }),
+      );
+    }
+    group.append(grid);
+    fragment.append(group);
+  }
+  return fragment;
+}
+
+/** Render one radio tile per day of the window: weekday, date and how many times are free. */
+export function dayTiles(days, counts, format, { name, idPrefix, checkedDay }) {
+  const fragment = document.createDocumentFragment();
+  for (const day of days) {
+    const count = counts(day);
+    fragment.append(
+      radioOption({
+        name,
+        id: `${idPrefix}${day}`,
+        value: day,
+        title: format.weekday(day),
+        subtitle: format.monthDay(day),
+        detail: count ? `${count} free` : "Full",
+        checked: day === checkedDay && count > 0,
+        disabled: count === 0,
+        className: "day",
+      }),
+    );
+  }
+  return fragment;
 }
