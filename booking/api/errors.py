@@ -15,7 +15,7 @@ from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
 
 from booking.exceptions import BookingError
 
@@ -84,6 +84,7 @@ def _code_of(exc: exceptions.APIException) -> str:
 def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render any exception raised by an API view as the one error shape (or None for a 500)."""
     if isinstance(exc, BookingError):
+        set_rollback()  # nothing is half-written, even inside a view-wide atomic block
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -85,7 +85,8 @@ def therapist_plans(draw: st.DrawFn, range_start: datetime, range_minutes: int) 
     )
     # Appointments and time off may start a day before the range and end a day after it.
     window = range_minutes + 2 * 24 * 60
-    origin = range_start - timedelta(days=1)
+    # In UTC: adding minutes to a datetime in the clinic zone would add wall-clock time.
+    origin = (range_start - timedelta(days=1)).astimezone(UTC)
     for _ in range(draw(st.integers(0, 8))):
         start = origin + draw(st.integers(0, window)) * MINUTE
         end = start + draw(st.integers(1, 8)) * 15 * MINUTE
