@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path
 
+from clinic.forms import EmailPasswordResetForm
 from clinic.views import accounts, booking, calendar, pages
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -25,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "accounts/password-reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=EmailPasswordResetForm,
             subject_template_name="registration/password_reset_subject.txt",
             email_template_name="registration/password_reset_email.txt",
         ),

@@ -526,8 +526,8 @@ async function continueFrom(step) {
 function onChange(event) {
   const input = event.target;
   if (input.name === "massage_type") {
+    // The chosen therapist stays if they offer the new massage too (loadTherapists checks).
     state.typeId = Number(input.value);
-    state.therapistId = "any";
     state.slot = null;
     state.day = null;
     hideAfter("type");

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,19 +88,30 @@ def _watch_csp(page: Page) -> None:
     page.on("console", record)
 
 
+@contextmanager
+def watch_csp_violations(page: Page) -> Iterator[None]:
+    """Fail the test if the page breaks the site's Content-Security-Policy while inside the block."""
+    _watch_csp(page)
+    try:
+        yield
+    finally:
+        violations = _csp_violations.pop(id(page), [])
+        _axe_refusals.pop(id(page), None)
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """Open a page in a fresh browser context (no cookies, no storage) at desktop size."""
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     context.set_default_timeout(10_000)
     page = context.new_page()
-    _watch_csp(page)
-    yield page
-    violations = _csp_violations.pop(id(page), [])
-    _axe_refusals.pop(id(page), None)
-    context.close()
-    if violations:
-        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+    try:
+        with watch_csp_violations(page):
+            yield page
+    finally:
+        context.close()
 
 
 def login(page: Page, live_server: Any, email: str, password: str) -> None:
