@@ -9,6 +9,12 @@ function cookie(name) {
   return "";
 }
 
+function csrfToken() {
+  // The cookie is the usual source; a form's hidden field covers a page rendered without one.
+  const field = document.querySelector('input[name="csrfmiddlewaretoken"]');
+  return cookie("csrftoken") || (field ? field.value : "");
+}
+
 const FALLBACK_MESSAGE = "Something went wrong on our side. Please try again, or call the clinic.";
 
 async function send(url, options) {
@@ -52,7 +58,7 @@ export function apiPost(base, path, body) {
     headers: {
       Accept: "application/json",
       "Content-Type": "application/json",
-      "X-CSRFToken": cookie("csrftoken"),
+      "X-CSRFToken": csrfToken(),
     },
     body: JSON.stringify(body),
   });
