@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm, SetPasswordMixin
 from django.core.exceptions import ValidationError
 
 from booking.intake import RED_FLAGS, Pressure
@@ -59,7 +59,7 @@ class QuestionnaireForm(forms.Form):
 class SignupForm(BaseUserCreationForm):
     """Open a patient account: e-mail, names, phone and a password checked by Django's validators."""
 
-    password1, password2 = BaseUserCreationForm.create_password_fields(label1="Password", label2="Password again")
+    password1, password2 = SetPasswordMixin.create_password_fields(label1="Password", label2="Password again")
 
     class Meta:
         model = User

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.generic import DetailView, ListView, TemplateView
 
+from booking.intake import red_flag_labels
 from booking.models import MassageType
 from clinic import guidance, questionnaire
 from clinic.forms import QuestionnaireForm
@@ -59,7 +60,7 @@ def questionnaire_view(request: HttpRequest) -> HttpResponse:
             see_doctor=questionnaire.needs_doctor(answers),
             suggestions=questionnaire.suggest(answers, MassageType.objects.active()),
             gentle_start=questionnaire.gentle_start_advised(answers),
-            chosen_flags=[label for key, label in form.fields["red_flags"].choices if key in answers.red_flags],
+            chosen_flags=red_flag_labels(list(answers.red_flags)),
         )
     return render(request, "site/questionnaire.html", context)
 

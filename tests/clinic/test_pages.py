@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import cast
 
 import pytest
 from django.test import Client
@@ -205,7 +206,7 @@ def test_therapists_list_and_detail_show_what_each_offers(client: Client, therap
 
 @pytest.mark.django_db
 def test_an_inactive_therapist_has_no_page(client: Client) -> None:
-    gone = TherapistFactory(is_active=False)
+    gone = cast(Therapist, TherapistFactory(is_active=False))
 
     assert client.get(reverse("therapist_detail", args=[gone.pk])).status_code == 404
 
@@ -447,8 +448,9 @@ def test_password_reset_mails_a_link_that_lets_the_patient_choose_a_new_password
 
     assert response["Location"] == reverse("password_reset_done")
     assert len(mailoutbox) == 1
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mailoutbox[0].body).group(1)
-    form_page = client.get(link, follow=True)
+    found = re.search(r"http://testserver(/accounts/reset/\S+/)", mailoutbox[0].body)
+    assert found, mailoutbox[0].body
+    form_page = client.get(found.group(1), follow=True)
     assert "Choose a new password" in form_page.content.decode()
     done = client.post(
         form_page.redirect_chain[-1][0],

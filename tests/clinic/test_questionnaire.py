@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from booking.intake import RED_FLAGS
@@ -17,15 +19,19 @@ from clinic.questionnaire import (
 )
 from tests.factories import MassageTypeFactory
 
+
+def massage(**fields: object) -> MassageType:
+    return cast(MassageType, MassageTypeFactory(**fields))
+
+
 DEMO_SLUGS = ["swedish", "deep-tissue", "trigger-point", "myofascial-release", "sports", "hot-stone"]
 
 
 @pytest.fixture
 def catalogue(db: None) -> list[MassageType]:
-    return [
+    for index, slug in enumerate(DEMO_SLUGS):
         MassageTypeFactory(name=slug.replace("-", " ").title(), slug=slug, good_for="", display_order=index)
-        for index, slug in enumerate(DEMO_SLUGS)
-    ]
+    return list(MassageType.objects.all())
 
 
 def slugs(suggestions: list) -> list[str]:
@@ -93,8 +99,8 @@ def test_no_red_flag_means_no_doctor_first() -> None:
 
 
 def test_missing_slug_falls_back_to_good_for_text(db: None) -> None:
-    knots = MassageTypeFactory(name="Neuromuscular therapy", slug="neuromuscular", good_for="knots, referred pain")
-    relaxing = MassageTypeFactory(name="Relaxing massage", slug="relaxing", good_for="stress, first massage")
+    knots = massage(name="Neuromuscular therapy", slug="neuromuscular", good_for="knots, referred pain")
+    relaxing = massage(name="Relaxing massage", slug="relaxing", good_for="stress, first massage")
     answers = Answers(area=Area.NECK_SHOULDERS, duration=Duration.CHRONIC, feelings=(Feeling.KNOTS,), pressure="firm")
 
     suggested = suggest(answers, [knots, relaxing])
@@ -117,7 +123,7 @@ def test_an_empty_catalogue_gives_no_suggestion() -> None:
 
 
 def test_one_catalogue_entry_is_suggested_once(db: None) -> None:
-    everything = MassageTypeFactory(
+    everything = massage(
         name="Therapeutic massage", slug="therapeutic", good_for="stress, knots, training, myofascial, stiffness"
     )
     answers = Answers(

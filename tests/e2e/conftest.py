@@ -21,7 +21,7 @@ from django.conf import settings
 # would otherwise refuse the ORM calls the tests make between browser steps.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, ViewportSize, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM_ARGS = [
@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 SCREENSHOT_DIR = Path(settings.BASE_DIR) / "var" / "screenshots"
 NODE_PREFIX = Path(settings.BASE_DIR) / "var" / "node"
 AXE_PATH = NODE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"

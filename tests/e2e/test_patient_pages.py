@@ -76,8 +76,9 @@ def test_sign_in_out_and_password_reset_pages_work(page: Page, live_server: Any,
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
     check_accessibility(page)
 
-    link = re.search(r"https?://[^/\s]+(/accounts/reset/\S+/)", mail.outbox[-1].body).group(1)
-    page.goto(f"{live_server.url}{link}")
+    found = re.search(r"https?://[^/\s]+(/accounts/reset/\S+/)", str(mail.outbox[-1].body))
+    assert found, mail.outbox[-1].body
+    page.goto(f"{live_server.url}{found.group(1)}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
     check_accessibility(page)
     page.get_by_label("New password", exact=True).fill("fresh-start-2026!")
