@@ -51,7 +51,7 @@ ENV = {
     "THROTTLE_TOKEN": "100000/hour",
     "THROTTLE_REGISTER": "100000/hour",
     "MAX_ACTIVE_APPOINTMENTS": "6",
-    "LOG_LEVEL": "WARNING",
+    "LOG_LEVEL": "ERROR",
 }
 
 
@@ -109,13 +109,13 @@ def start_gunicorn() -> subprocess.Popen[bytes]:
         ],
         cwd=ROOT, env=ENV, start_new_session=True,
     )  # fmt: skip
-    for _ in range(100):
+    for _ in range(60):
         try:
-            urllib.request.urlopen(f"{HOST}/healthz", timeout=2)  # noqa: S310
+            urllib.request.urlopen(f"{HOST}/healthz", timeout=10)  # noqa: S310
             return process
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.3)
-    process.kill()
+        except OSError:  # refused, reset or timed out while the workers boot
+            time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGKILL)
     raise SystemExit("gunicorn did not start")
 
 
