@@ -111,4 +111,6 @@ def test_a_patient_sees_only_their_own_appointments(
 
     response = page.goto(f"{live_server.url}/appointments/{theirs.pk}/confirmed/")
     assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    check_accessibility(page)
     assert Appointment.objects.get(pk=theirs.pk).status == Status.CONFIRMED

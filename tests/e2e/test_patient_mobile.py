@@ -55,6 +55,7 @@ def test_the_booking_flow_works_at_360_pixels(
 
     page.goto(f"{live_server.url}/massages/deep-tissue/")
     assert_fits(page)
+    check_accessibility(page)
     page.get_by_role("link", name="Book deep tissue").click()
     expect(page.locator("#booking-form")).to_have_attribute("data-ready", "true")
     page.locator("[data-continue=type]").tap()

@@ -50,6 +50,7 @@ def test_catalogue_and_therapist_pages_are_accessible_and_lead_into_booking(
     page.locator("label[for^=type-]").filter(has_text="Swedish").click()
     page.locator("[data-continue=type]").click()
     expect(page.locator(f"#therapist-{carol.pk}")).to_be_checked()
+    check_accessibility(page)
 
 
 def test_sign_in_out_and_password_reset_pages_work(page: Page, live_server: Any, patient: User, clock: Any) -> None:
