@@ -385,7 +385,7 @@ async function showAlternatives(target) {
   box.textContent = "";
   const slots = answer.ok ? answer.data.slots || [] : [];
   const pool = state.therapistId === "any" ? distinctStarts(slots) : slots;
-  const nearest = nearestSlots(pool, target.start, ALTERNATIVES);
+  const nearest = nearestSlots(pool, target, ALTERNATIVES);
   if (!nearest.length) {
     $("alternatives").hidden = true;
     return 0;

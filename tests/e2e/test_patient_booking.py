@@ -249,3 +249,37 @@ def test_a_slot_taken_meanwhile_is_explained_with_the_nearest_times_and_the_inta
     assert mine.therapist == carol
     assert mine.health_notes == "Left side worse than right."
     assert mine.pain_level == 4
+
+
+def test_with_any_therapist_a_taken_slot_offers_another_therapist_at_the_same_time(
+    page: Page,
+    live_server: Any,
+    site_catalogue: dict[str, Any],
+    patient: User,
+    other_patient: User,
+    clock: Any,
+) -> None:
+    carol, dan = site_catalogue["carol"], site_catalogue["dan"]
+    login(page, live_server, patient.email, PASSWORD)
+    page.goto(f"{live_server.url}/book/?type=deep-tissue")
+    wait_until_ready(page)
+    page.locator("[data-continue=type]").click()
+    page.locator("[data-continue=therapist]").click()
+    pick_tuesday_at(page, "10:00 AM")
+    page.locator("[data-continue=time]").click()
+    page.locator("[data-continue=intake]").click()
+    expect(page.locator("#summary")).to_contain_text("Carol Chen")
+
+    services.book(patient=other_patient, therapist=carol, massage_type=site_catalogue["deep_tissue"], start=TUESDAY_10)
+    page.get_by_role("button", name="Confirm booking").click()
+
+    expect(page.locator("#confirm-error")).to_contain_text("was booked by someone else")
+    first = page.locator("#alternative-options label").first
+    expect(first).to_contain_text(re.compile(r"Tue, Mar 3, 10:00\sAM"))
+    expect(first).to_contain_text("Dan Diaz")
+    first.click()
+    page.get_by_role("button", name="Confirm booking").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your massage is booked")
+    mine = Appointment.objects.get(patient=patient)
+    assert (mine.start, mine.therapist) == (TUESDAY_10, dan)

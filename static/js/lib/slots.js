@@ -71,11 +71,12 @@ export function distinctStarts(slots) {
   });
 }
 
-/** Return up to `count` slots nearest in time to `target` (ISO), then sorted by start. */
+/** Return up to `count` slots nearest in time to the `target` slot (itself left out), sorted by start. */
 export function nearestSlots(slots, target, count) {
-  const wanted = new Date(target).getTime();
+  const wanted = new Date(target.start).getTime();
+  // Another therapist free at the very same time is the best alternative of all.
   return [...slots]
-    .filter((slot) => new Date(slot.start).getTime() !== wanted)
+    .filter((slot) => !(new Date(slot.start).getTime() === wanted && slot.therapist === target.therapist))
     .sort((a, b) => Math.abs(new Date(a.start) - wanted) - Math.abs(new Date(b.start) - wanted))
     .slice(0, count)
     .sort((a, b) => new Date(a.start) - new Date(b.start));
