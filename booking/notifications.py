@@ -111,6 +111,11 @@ def obsolete_reason(notification: Notification, *, now: datetime) -> str:
 
 def _later_reminder_due(notification: Notification, *, now: datetime) -> bool:
     # After an outage the scan finds several reminders due at once; the 24 h one is stale by then.
+    appointment = notification.appointment
+    assert appointment is not None
+    later_dues = [appointment.start - offset for offset in settings.REMINDER_OFFSETS]
+    if not any(notification.due_at < due <= now for due in later_dues):
+        return False  # the usual case, decided without a query
     return (
         Notification.objects.filter(
             appointment_id=notification.appointment_id,

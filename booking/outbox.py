@@ -142,14 +142,18 @@ def enqueue(notification_ids: Iterable[int], *, handoff: str = "") -> None:
 
 
 def claim_due(*, now: datetime, limit: int) -> tuple[list[int], str]:
-    """Claim up to `limit` due rows (and rows a dead worker left in sending) for sending.
+    """Claim due rows (and rows a dead worker left in sending) until `limit` rows are in flight.
 
     Return their ids and the handoff token: the send task that presents it takes the claim over.
     """
     handoff = uuid4().hex
     stuck_before = now - settings.NOTIFICATION_CLAIM_TIMEOUT
+    # Back-pressure: a claim must be taken over before it looks stuck, so never queue more
+    # than the workers can start within the claim timeout; the rest stay pending for later ticks.
+    in_flight = Notification.objects.filter(status=Row.SENDING, claimed_at__gte=stuck_before).count()
+    budget = limit - in_flight
     claimed: list[int] = []
-    while len(claimed) < limit:
+    while len(claimed) < budget:
         with transaction.atomic():
             candidates = (
                 (Notification.objects.due(now) | Notification.objects.stuck(stuck_before))
@@ -160,7 +164,7 @@ def claim_due(*, now: datetime, limit: int) -> tuple[list[int], str]:
                 # Two dispatchers (a duplicate beat, a second beat by mistake) split the rows.
                 candidates = candidates.select_for_update(skip_locked=True)
             # On SQLite the IMMEDIATE transaction already serialises the claim.
-            batch = list(candidates[: min(CLAIM_BATCH, limit - len(claimed))])
+            batch = list(candidates[: min(CLAIM_BATCH, budget - len(claimed))])
             exhausted = [pk for pk, attempts in batch if attempts >= settings.NOTIFICATION_MAX_ATTEMPTS]
             ready = [pk for pk, attempts in batch if attempts < settings.NOTIFICATION_MAX_ATTEMPTS]
             if exhausted:

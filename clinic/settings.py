@@ -187,8 +187,9 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
 # Pause before retry n is BACKOFF * 2**(n-1) seconds, at most BACKOFF_MAX (30, 60, 120, 240, 300).
 NOTIFICATION_RETRY_BACKOFF = env.float("NOTIFICATION_RETRY_BACKOFF_SECONDS", default=30)
 NOTIFICATION_RETRY_BACKOFF_MAX = env.float("NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS", default=300)
-# Most rows one beat tick claims; the rest wait for the next tick.
-NOTIFICATION_DISPATCH_LIMIT = env.int("NOTIFICATION_DISPATCH_LIMIT", default=5000)
+# Most rows in flight (claimed, not yet settled): the beat tops up to this, the rest wait
+# for a later tick. Keep it below what the workers send within the claim timeout.
+NOTIFICATION_DISPATCH_LIMIT = env.int("NOTIFICATION_DISPATCH_LIMIT", default=2000)
 
 # The clinic and its booking policy.
 CLINIC_NAME = env.str("CLINIC_NAME", default="Back & Balance Massage Clinic")

@@ -133,6 +133,18 @@ def test_a_redelivered_dispatch_message_sends_nothing_more(clock: Any, appointme
     assert len(mail.outbox) == 1
 
 
+def test_dispatch_keeps_at_most_the_limit_in_flight(clock: Any, appointment: Appointment) -> None:
+    due_notices(appointment, 5)
+
+    first, handoff = outbox.claim_due(now=PINNED_NOW, limit=3)
+    second, _ = outbox.claim_due(now=PINNED_NOW, limit=3)
+    for notification_id in first:
+        assert send_notification(notification_id, handoff) == "sent"
+    third, _ = outbox.claim_due(now=PINNED_NOW, limit=3)
+
+    assert (len(first), second, len(third)) == (3, [], 2)
+
+
 def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_timeout(clock: Any, appointment: Appointment) -> None:
     (row,) = due_notices(appointment, 1)
     # A worker claims the row and dies before sending.
