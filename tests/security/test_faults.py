@@ -79,7 +79,7 @@ def test_healthz_answers_503_while_the_database_is_down(database_down):
 
 @pytest.mark.django_db(transaction=True)
 def test_pages_show_a_friendly_error_while_the_database_is_down(database_down):
-    response = Client().get("/massage-types/")
+    response = Client().get("/massages/")
     assert response.status_code == 503
     assert "right back" in response.content.decode()
 
