@@ -20,7 +20,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ["appointment__massage_type", "appointment__therapist"]
     ordering = ["-due_at", "-pk"]
     actions = ["resend"]
-    fields = [
+    fields = (
         "kind",
         "status",
         "recipient",
@@ -36,7 +36,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "claimed_at",
         "sent_at",
         "created_at",
-    ]
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

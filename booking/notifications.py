@@ -25,7 +25,7 @@ Kind = NotificationKind
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError)
 PATIENT_KINDS = (Kind.CONFIRMATION, Kind.CONFIRMATION_RESEND, Kind.REMINDER, Kind.CANCELLATION, Kind.RESCHEDULE)
 CANCEL_KINDS = (Kind.CANCELLATION, Kind.THERAPIST_CANCELLATION)
-TEMPLATES = {
+TEMPLATES: dict[str, str] = {
     Kind.CONFIRMATION: "confirmation",
     Kind.CONFIRMATION_RESEND: "confirmation",
     Kind.THERAPIST_NEW: "therapist_new",
@@ -118,7 +118,7 @@ def _later_reminder_due(notification: Notification, *, now: datetime) -> bool:
         return False  # the usual case, decided without a query
     return (
         Notification.objects.filter(
-            appointment_id=notification.appointment_id,
+            appointment=appointment,
             kind=Kind.REMINDER,
             sequence=notification.sequence,
             due_at__gt=notification.due_at,
@@ -237,7 +237,7 @@ def _agenda_sessions(notification: Notification) -> list[Appointment]:
     start = datetime.combine(day, time.min, tzinfo=_zone())
     return list(
         Appointment.objects.filter(
-            therapist_id=notification.therapist_id,
+            therapist=notification.therapist,
             status=Status.CONFIRMED,
             start__gte=start,
             start__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=_zone()),

@@ -323,6 +323,7 @@ def _write(rows: list[Notification], *, now: datetime) -> list[int]:
 
 def _exists_like(row: Notification) -> bool:
     """Return whether the row's idempotency key is already taken (the only IntegrityError we forgive)."""
+    key: dict[str, object]
     if row.kind == Kind.AGENDA:
         key = {"therapist_id": row.therapist_id, "agenda_date": row.agenda_date, "kind": Kind.AGENDA}
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes
-from typing import Any
+from typing import Any, cast
 
 import icalendar
 import pytest
@@ -32,7 +32,7 @@ def eager_celery() -> Iterator[None]:
     conf.task_always_eager, conf.task_eager_propagates = saved
 
 
-def invitations(kind: str) -> list[tuple[str, icalendar.Calendar]]:
+def invitations(kind: str) -> list[tuple[Any, icalendar.Calendar]]:
     """Return (the MIME part's method parameter, the parsed calendar) of each sent notice of a kind."""
     kinds = dict(Notification.objects.values_list("pk", "kind"))
     found = []
@@ -43,11 +43,13 @@ def invitations(kind: str) -> list[tuple[str, icalendar.Calendar]]:
         wire = message_from_bytes(message.message().as_bytes())
         parts = [part for part in wire.walk() if part.get_content_type() == "text/calendar"]
         assert len(parts) == 1
-        found.append((parts[0].get_param("method"), icalendar.Calendar.from_ical(parts[0].get_payload(decode=True))))
+        found.append(
+            (parts[0].get_param("method"), icalendar.Calendar.from_ical(cast(bytes, parts[0].get_payload(decode=True))))
+        )
     return found
 
 
-def the_event(calendar: icalendar.Calendar) -> icalendar.Event:
+def the_event(calendar: icalendar.Calendar) -> Any:
     (event,) = calendar.walk("VEVENT")
     return event
 

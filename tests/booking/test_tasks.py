@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
@@ -43,11 +43,14 @@ def eager_celery() -> Iterator[None]:
 
 @pytest.fixture
 def appointment(patient: User, therapist: Therapist, massage_type: MassageType) -> Appointment:
-    return AppointmentFactory(
-        patient=patient,
-        therapist=therapist,
-        massage_type=massage_type,
-        start=datetime(2026, 3, 4, 10, 0, tzinfo=CLINIC_ZONE),
+    return cast(
+        Appointment,
+        AppointmentFactory(
+            patient=patient,
+            therapist=therapist,
+            massage_type=massage_type,
+            start=datetime(2026, 3, 4, 10, 0, tzinfo=CLINIC_ZONE),
+        ),
     )
 
 
