@@ -6,10 +6,12 @@ handler404/handler500 views give Django's own errors the same shape under /api/.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -18,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from booking.exceptions import BookingError
+from clinic.outage import outage_response
 
 API_PREFIX = "/api/"
 
@@ -114,6 +117,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """Answer an unexpected failure: JSON under /api/, the 500.html page elsewhere."""
+    # A database outage met outside a view (e.g. saving the session) is still a 503.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return outage_response(request)
     if request.path.startswith(API_PREFIX):
         return JsonResponse(
             error_body("server_error", "Something went wrong on our side. Please try again later."), status=500

@@ -92,3 +92,30 @@ def test_service_resumes_by_itself_when_the_database_returns(outage):
     assert client.get("/api/v1/massage-types/").status_code == 503
     outage.end()
     assert client.get("/api/v1/massage-types/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outage_met_outside_a_view_is_a_503_not_a_500(outage, client, patient):
+    # The session is read by the view but written by the session middleware afterwards.
+    client.force_login(patient)
+    outage.start()
+    client.raise_request_exception = False
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    response = client.get("/api/v1/appointments/")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+
+
+def test_django_500_handler_turns_a_database_outage_into_a_503(rf):
+    from django.db import OperationalError
+
+    from booking.api.errors import server_error
+
+    for path in ("/api/v1/appointments/", "/appointments/"):
+        try:
+            raise OperationalError("connection refused")
+        except OperationalError:
+            response = server_error(rf.get(path))
+        assert response.status_code == 503
+        assert response["Retry-After"]
