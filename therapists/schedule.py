@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -11,8 +12,8 @@ from django.utils.dateparse import parse_date
 
 from booking.availability import clinic_day_bounds
 from booking.intake import RED_FLAGS
-from booking.models import Appointment
-from therapists.models import Therapist
+from booking.models import Appointment, Status
+from therapists.models import Therapist, local_span
 
 # The longest range one schedule request may cover (the API's date_from..date_to).
 MAX_RANGE_DAYS = 62
@@ -71,3 +72,18 @@ def group_by_day(sessions: QuerySet[Appointment], days: list[date]) -> list[tupl
 def local(moment: datetime) -> datetime:
     """Return the moment in the clinic's zone."""
     return timezone.localtime(moment, timezone.get_default_timezone())
+
+
+def sessions_outside_hours(therapist: Therapist, now: datetime) -> list[Appointment]:
+    """Return the therapist's upcoming confirmed sessions that no working-hours span holds."""
+    spans: dict[int, list[tuple[object, object]]] = defaultdict(list)
+    for weekday, start, end in therapist.working_hours.values_list("weekday", "start", "end"):
+        spans[weekday].append((start, end))
+    outside = []
+    upcoming = Appointment.objects.for_therapist(therapist).filter(status=Status.CONFIRMED, start__gt=now)
+    for session in upcoming.select_related("patient", "massage_type").order_by("start"):
+        day = timezone.localdate(session.start)
+        windows = [local_span(day, start, end) for start, end in spans[day.weekday()]]  # type: ignore[arg-type]
+        if not any(start <= session.start and session.end <= end for start, end in windows):
+            outside.append(session)
+    return outside

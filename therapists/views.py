@@ -23,7 +23,14 @@ from therapists.feed import build_feed
 from therapists.forms import BaseWorkingHoursFormSet, OutcomeForm, SessionNoteForm, TimeOffForm, WorkingHoursFormSet
 from therapists.models import SessionNote, Therapist, TimeOff
 from therapists.permissions import therapist_required
-from therapists.schedule import group_by_day, red_flags_of, requested_date, sessions_between, week_of
+from therapists.schedule import (
+    group_by_day,
+    red_flags_of,
+    requested_date,
+    sessions_between,
+    sessions_outside_hours,
+    week_of,
+)
 
 
 def _own_session(therapist: Therapist, pk: int) -> Appointment:
@@ -184,6 +191,15 @@ def working_hours(request: HttpRequest, therapist: Therapist) -> HttpResponse:
                 messages.error(request, exc.message)
             else:
                 messages.success(request, "Working hours saved. Patients can book the new hours right away.")
+                outside = sessions_outside_hours(therapist, timezone.now())
+                if outside:
+                    # Changing hours never cancels anyone: say so, and point to time off for that.
+                    messages.warning(
+                        request,
+                        f"{len(outside)} booked session(s) now fall outside your hours and stay booked, "
+                        f"the first on {timezone.localtime(outside[0].start):%A %d %B at %H:%M}. "
+                        "To cancel them, add time off over them.",
+                    )
                 return redirect("therapists:working_hours")
     else:
         initial = [

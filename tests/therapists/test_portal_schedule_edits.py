@@ -194,3 +194,21 @@ def test_confirming_without_a_choice_asks_again_and_says_why(therapist, patient,
     assert response.status_code == 409
     assert "Choose whether to keep or cancel these sessions." in response.content.decode()
     assert not TimeOff.objects.exists()
+
+
+def test_new_hours_that_leave_a_session_outside_warn_and_keep_it(therapist, patient, massage_type, clock) -> None:
+    session = book_session(patient, therapist, massage_type, at(3, 15))
+    data = formset_data([(1, "09:00", "12:00")])
+    response = client_for(therapist.user).post(reverse("therapists:working_hours"), data, follow=True)
+    page = response.content.decode()
+    assert "1 booked session(s) now fall outside your hours and stay booked" in page
+    assert "Tuesday 03 March at 15:00" in page
+    session.refresh_from_db()
+    assert session.status == Status.CONFIRMED
+
+
+def test_new_hours_that_still_hold_every_session_do_not_warn(therapist, patient, massage_type, clock) -> None:
+    book_session(patient, therapist, massage_type, at(3, 10))
+    data = formset_data([(1, "09:00", "12:00")])
+    response = client_for(therapist.user).post(reverse("therapists:working_hours"), data, follow=True)
+    assert "fall outside your hours" not in response.content.decode()
