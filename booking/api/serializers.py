@@ -232,6 +232,8 @@ class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
     start = serializers.DateTimeField(read_only=True)
     end = serializers.DateTimeField(read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    # Blank until the patient answers; read-only model fields drop allow_blank, so say it here.
+    pressure = serializers.ChoiceField(choices=Pressure.choices, allow_blank=True, read_only=True)
     red_flags = serializers.ListField(child=serializers.CharField(), read_only=True)
     can_cancel = serializers.SerializerMethodField(
         help_text="Whether the patient may still cancel or reschedule online."

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -29,6 +30,10 @@ from booking.models import Appointment, MassageType
 from clinic.models import User
 from therapists.models import Therapist
 
+# The open endpoints read no credentials: a stale or forged token sent along (an app that
+# was signed out) must not turn the catalogue or a fresh sign-in into a 401.
+PUBLIC: list[type[BaseAuthentication]] = []
+
 
 def _caller(request: Request) -> User:
     """Return the signed-in caller (IsAuthenticated has already turned anyone else away)."""
@@ -41,6 +46,7 @@ class RegisterView(APIView):
     """Anyone may open a patient account."""
 
     permission_classes = [AllowAny]
+    authentication_classes = PUBLIC
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "register"
 
@@ -64,6 +70,7 @@ class TokenView(APIView):
     """Anyone may exchange an e-mail and password for the account's API token."""
 
     permission_classes = [AllowAny]
+    authentication_classes = PUBLIC
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
@@ -93,6 +100,7 @@ class MassageTypeViewSet(viewsets.ReadOnlyModelViewSet[MassageType]):
     """Anyone may read the active catalogue."""
 
     permission_classes = [AllowAny]
+    authentication_classes = PUBLIC
     serializer_class = s.MassageTypeSerializer
     queryset = MassageType.objects.active()
     pagination_class = None
@@ -110,6 +118,7 @@ class TherapistViewSet(viewsets.ReadOnlyModelViewSet[Therapist]):
     """Anyone may read the active therapists and what they offer."""
 
     permission_classes = [AllowAny]
+    authentication_classes = PUBLIC
     serializer_class = s.TherapistSerializer
     queryset = (
         Therapist.objects.active()
@@ -124,6 +133,7 @@ class AvailabilityView(APIView):
     """Anyone may browse the free slots; booking one needs an account."""
 
     permission_classes = [AllowAny]
+    authentication_classes = PUBLIC
 
     @extend_schema(
         operation_id="availability",
@@ -146,7 +156,8 @@ class AvailabilityView(APIView):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="The caller's appointments", responses={200: s.AppointmentSerializer(many=True), **error_responses(401)}
+        summary="The caller's appointments",
+        responses={200: s.AppointmentSerializer(many=True), **error_responses(400, 401, 404)},
     ),
     retrieve=extend_schema(
         summary="One of the caller's appointments",
