@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +15,7 @@ from django.utils.html import format_html
 
 from booking.models import Appointment, Status
 from therapists.models import Therapist, TimeOff, WorkingHours
+from therapists.services import Span, span_problems
 
 
 def schedule_url(therapist: Therapist) -> str:
@@ -29,16 +29,15 @@ class WorkingHoursFormSet(BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
-        spans: list[tuple[int, Any, Any]] = []
+        spans: list[Span] = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE") or not all(data.get(k) is not None for k in ("weekday", "start", "end")):
                 continue
-            spans.append((data["weekday"], data["start"], data["end"]))
-        spans.sort()
-        for (day, _, end), (next_day, next_start, _) in pairwise(spans):
-            if day == next_day and next_start < end:
-                raise ValidationError("Two spans of the same day overlap; a break is two spans that do not touch.")
+            spans.append(Span(weekday=data["weekday"], start=data["start"], end=data["end"]))
+        problems = span_problems(spans)
+        if problems:
+            raise ValidationError(sorted(problems.values()))
 
 
 class WorkingHoursInline(admin.TabularInline):

@@ -58,6 +58,17 @@ def test_new_overlapping_spans_are_a_form_error_not_a_500(therapist, admin_clien
 
 
 @pytest.mark.django_db
+def test_a_span_inside_a_long_span_is_a_form_error_even_with_one_between(therapist, admin_client: Client) -> None:
+    url = reverse("admin:therapists_therapist_change", args=[therapist.pk])
+    # Sunday 18:00-23:00, 19:00-20:00 and 21:00-22:00: the last overlaps the first, not its neighbour.
+    data = _therapist_data(therapist, [(6, "18:00", "23:00"), (6, "19:00", "20:00"), (6, "21:00", "22:00")])
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "overlaps 18:00-23:00" in response.content.decode()
+    assert not WorkingHours.objects.filter(therapist=therapist, start=time(18)).exists()
+
+
+@pytest.mark.django_db
 def test_a_new_span_is_saved(therapist, admin_client: Client) -> None:
     url = reverse("admin:therapists_therapist_change", args=[therapist.pk])
     assert admin_client.post(url, _therapist_data(therapist, [(0, "17:30", "19:00")])).status_code == 302
