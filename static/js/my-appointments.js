@@ -265,3 +265,4 @@ class AppointmentCard {
 
 for (const card of document.querySelectorAll("[data-appointment]")) new AppointmentCard(card);
 showFlash();
+document.getElementById("appointments-page").dataset.ready = "true";

@@ -38,6 +38,7 @@ def test_returning_patient_cancels_and_reschedules_and_is_told_why_when_too_late
 
     login(page, live_server, patient.email, PASSWORD)
     page.goto(f"{live_server.url}/appointments/")
+    expect(page.locator("#appointments-page")).to_have_attribute("data-ready", "true")
     expect(page.get_by_role("heading", level=1)).to_have_text("My appointments")
     expect(page.locator(".appointment")).to_have_count(3)
     check_accessibility(page)
@@ -106,6 +107,7 @@ def test_a_patient_sees_only_their_own_appointments(
 
     login(page, live_server, patient.email, PASSWORD)
     page.goto(f"{live_server.url}/appointments/")
+    expect(page.locator("#appointments-page")).to_have_attribute("data-ready", "true")
     expect(page.locator(".appointment")).to_have_count(0)
     expect(page.get_by_text("You have no upcoming appointments.")).to_be_visible()
 

@@ -86,6 +86,7 @@ def test_the_booking_flow_works_at_360_pixels(
     assert appointment.focus_areas == "Upper back"
 
     page.get_by_role("link", name="My appointments").last.click()
+    expect(page.locator("#appointments-page")).to_have_attribute("data-ready", "true")
     expect(page.locator(".appointment")).to_have_count(1)
     page.locator(".appointment").get_by_role("button", name=re.compile("^Reschedule")).tap()
     expect(page.locator(".appointment [data-role=days] .day").first).to_be_visible()
