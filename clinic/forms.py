@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, 
 from django.core.exceptions import ValidationError
 
 from booking.intake import RED_FLAGS, Pressure
+from clinic.login_throttle import LimitedSignInFormMixin
 from clinic.models import User, normalize_phone
 from clinic.questionnaire import Answers, Area, Duration, Feeling
 
@@ -89,8 +90,8 @@ class SignupForm(BaseUserCreationForm):
         return normalize_phone(self.cleaned_data["phone"])
 
 
-class EmailAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form, asking for the e-mail address the account was opened with."""
+class EmailAuthenticationForm(LimitedSignInFormMixin, AuthenticationForm):
+    """Django's sign-in form, asking for the e-mail address the account was opened with (failures are limited)."""
 
     username = forms.EmailField(
         label="E-mail address",

@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 
 from booking.intake import RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
 from booking.services import INTAKE_FIELDS, IntakeData, cancel_deadline, patient_can_change
+from clinic import login_throttle
 from clinic.models import User, normalize_phone
 from therapists.models import Therapist
 
@@ -88,9 +89,16 @@ class TokenRequestSerializer(serializers.Serializer[Any]):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        user = authenticate(self.context.get("request"), email=attrs["email"], password=attrs["password"])
+        request = self.context.get("request")
+        # The same failed sign-in limit as the page's form, so the API is no way around it.
+        wait = login_throttle.seconds_locked(request, attrs["email"])
+        if wait is not None:
+            raise exceptions.Throttled(wait=wait, detail=login_throttle.MESSAGE)
+        user = authenticate(request, email=attrs["email"], password=attrs["password"])
         if user is None:
+            login_throttle.record_failure(request, attrs["email"])
             raise serializers.ValidationError("Unable to sign in with that e-mail address and password.")
+        login_throttle.forget_failures(attrs["email"])
         attrs["user"] = user
         return attrs
 

@@ -12,6 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from clinic.forms import EmailAuthenticationForm, SignupForm
+from clinic.login_throttle import LimitedSignInViewMixin
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -37,8 +38,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
-class SignInView(auth_views.LoginView):
-    """Django's sign-in, with the e-mail address as the login."""
+class SignInView(LimitedSignInViewMixin, auth_views.LoginView):
+    """Django's sign-in, with the e-mail address as the login; 429 once failures reach the limit."""
 
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True

@@ -29,7 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 
 from booking import services
-from booking.models import Appointment, Notification
+from booking.models import Appointment, MassageType, Notification
 from clinic.models import User
 from tests.conftest import CLINIC_ZONE
 from tests.factories import (
@@ -41,7 +41,7 @@ from tests.factories import (
     weekly_hours,
 )
 from therapists import services as therapist_services
-from therapists.models import Therapist
+from therapists.models import Therapist, TimeOff
 
 staff_groups_migration = importlib.import_module("clinic.migrations.0002_staff_groups")
 
@@ -320,13 +320,15 @@ def world(clock: object, settings: Any) -> Iterator[World]:
     """Alice and Bob (patients), Carol and Dan (therapists), the front desk and the owner, with their things."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # sign-up and token throttles count in the cache
-    deep = MassageTypeFactory(name="Deep tissue", slug="deep-tissue", duration_minutes=60, buffer_minutes=15)
-    alice = UserFactory(email="alice@example.test", first_name="Alice", last_name="Archer")
-    bob = UserFactory(email="bob@example.test", first_name="Bob", last_name="Baker")
-    carol = TherapistFactory(
+    deep: MassageType = MassageTypeFactory.create(
+        name="Deep tissue", slug="deep-tissue", duration_minutes=60, buffer_minutes=15
+    )
+    alice: User = UserFactory.create(email="alice@example.test", first_name="Alice", last_name="Archer")
+    bob: User = UserFactory.create(email="bob@example.test", first_name="Bob", last_name="Baker")
+    carol: Therapist = TherapistFactory.create(
         user=UserFactory(email="carol@example.test", first_name="Carol"), display_name="Carol", massage_types=[deep]
     )
-    dan = TherapistFactory(
+    dan: Therapist = TherapistFactory.create(
         user=UserFactory(email="dan@example.test", first_name="Dan"), display_name="Dan", massage_types=[deep]
     )
     weekly_hours(carol)
@@ -336,17 +338,17 @@ def world(clock: object, settings: Any) -> Iterator[World]:
         state = MigrationExecutor(connection).loader.project_state(("clinic", "0002_staff_groups"))
         staff_groups_migration.create_staff_groups(state.apps, None)
     front_desk_group = Group.objects.get(name=staff_groups_migration.FRONT_DESK)
-    desk = UserFactory(email="desk@example.test", is_staff=True)
+    desk: User = UserFactory.create(email="desk@example.test", is_staff=True)
     desk.groups.add(front_desk_group)
     owner = User.objects.create_superuser(email="owner@example.test", password="owner-pass-2026")
 
     upcoming = services.book(patient=alice, therapist=carol, massage_type=deep, start=WED_10)
     services.book(patient=bob, therapist=dan, massage_type=deep, start=THU_14)
-    past = AppointmentFactory(patient=alice, therapist=carol, massage_type=deep, start=SUN_10)
+    past: Appointment = AppointmentFactory.create(patient=alice, therapist=carol, massage_type=deep, start=SUN_10)
     note = therapist_services.save_session_note(
         appointment=past, by=carol.user, data=therapist_services.NoteData(subjective="Stiff lower back.")
     )
-    time_off = TimeOffFactory(
+    time_off: TimeOff = TimeOffFactory.create(
         therapist=carol,
         start=datetime(2026, 3, 6, 9, tzinfo=CLINIC_ZONE),
         end=datetime(2026, 3, 6, 17, tzinfo=CLINIC_ZONE),
