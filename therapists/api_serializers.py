@@ -94,10 +94,16 @@ class ScheduleQuerySerializer(serializers.Serializer[Any]):
         return {"date_from": date_from, "date_to": date_to}
 
 
+# JSON Schema's "time" format (RFC 3339) demands an offset; working hours are wall-clock times without one.
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "09:00"})
+class WallClockTimeField(serializers.TimeField):
+    """A time of day on the clinic's clock, HH:MM (answered as HH:MM:SS), with no offset."""
+
+
 class SpanSerializer(serializers.Serializer[Any]):
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 = Monday ... 6 = Sunday.")
-    start = serializers.TimeField(help_text="Wall-clock time in the clinic's zone, HH:MM.")
-    end = serializers.TimeField(help_text="Wall-clock time in the clinic's zone, HH:MM; after the start.")
+    start = WallClockTimeField(help_text="Wall-clock time in the clinic's zone, HH:MM.")
+    end = WallClockTimeField(help_text="Wall-clock time in the clinic's zone, HH:MM; after the start.")
 
 
 class WorkingHoursSerializer(serializers.Serializer[Any]):
