@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
@@ -14,6 +15,12 @@ from django.utils import timezone
 
 from booking.intake import Pressure
 from clinic.constraints import PostgresExclusionConstraint, TsTzRange
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from clinic.models import User
+    from therapists.models import Therapist
 
 
 class MassageTypeQuerySet(models.QuerySet["MassageType"]):
@@ -82,11 +89,12 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def active(self) -> AppointmentQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
 
-    def for_therapist(self, therapist: object) -> AppointmentQuerySet:
+    def for_therapist(self, therapist: Therapist | int) -> AppointmentQuerySet:
         return self.filter(therapist=therapist)
 
-    def for_patient(self, patient: object) -> AppointmentQuerySet:
-        return self.filter(patient=patient)
+    def for_patient(self, patient: User | AnonymousUser | int) -> AppointmentQuerySet:
+        # An anonymous user has no pk and so no appointments.
+        return self.filter(patient_id=patient if isinstance(patient, int) else patient.pk)
 
     def overlapping(self, start: datetime, blocked_until: datetime) -> AppointmentQuerySet:
         """Appointments whose blocked span [start, blocked_until) meets the given one."""

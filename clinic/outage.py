@@ -26,6 +26,7 @@ def outage_response(request: HttpRequest) -> HttpResponse:
             {"error": {"code": "service_unavailable", "message": message, "fields": {}}}, status=503
         )
     else:
+        body: str
         try:
             body = render_to_string("503.html", {"message": message})
         except Exception:  # the page must not depend on anything that can fail in an outage

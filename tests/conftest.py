@@ -41,7 +41,7 @@ def _clinic_settings(settings: object) -> None:
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def clock() -> Iterator[time_machine.Traveller]:
     """Pin the clock to PINNED_NOW; the test may move it with clock.move_to(...)."""
     with time_machine.travel(PINNED_NOW, tick=False) as traveller:
         yield traveller

@@ -16,7 +16,7 @@ from therapists.models import Therapist, TimeOff, WorkingHours
 PASSWORD = "correct-horse-2026"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -33,7 +33,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             instance.save()
 
 
-class MassageTypeFactory(factory.django.DjangoModelFactory):
+class MassageTypeFactory(factory.django.DjangoModelFactory[MassageType]):
     class Meta:
         model = MassageType
 
@@ -46,7 +46,7 @@ class MassageTypeFactory(factory.django.DjangoModelFactory):
     buffer_minutes = 0
 
 
-class TherapistFactory(factory.django.DjangoModelFactory):
+class TherapistFactory(factory.django.DjangoModelFactory[Therapist]):
     class Meta:
         model = Therapist
         skip_postgeneration_save = True
@@ -61,7 +61,7 @@ class TherapistFactory(factory.django.DjangoModelFactory):
             self.massage_types.set(extracted)
 
 
-class WorkingHoursFactory(factory.django.DjangoModelFactory):
+class WorkingHoursFactory(factory.django.DjangoModelFactory[WorkingHours]):
     class Meta:
         model = WorkingHours
 
@@ -71,7 +71,7 @@ class WorkingHoursFactory(factory.django.DjangoModelFactory):
     end = time(17, 0)
 
 
-class TimeOffFactory(factory.django.DjangoModelFactory):
+class TimeOffFactory(factory.django.DjangoModelFactory[TimeOff]):
     class Meta:
         model = TimeOff
 
@@ -79,7 +79,7 @@ class TimeOffFactory(factory.django.DjangoModelFactory):
     reason = "Holiday"
 
 
-class AppointmentFactory(factory.django.DjangoModelFactory):
+class AppointmentFactory(factory.django.DjangoModelFactory[Appointment]):
     """An appointment written straight to the table (tests of the constraint itself)."""
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
@@ -12,6 +13,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from booking.models import MassageType
 
 from clinic.constraints import PostgresExclusionConstraint, WallClockRange
 
@@ -25,7 +29,7 @@ class TherapistQuerySet(models.QuerySet["Therapist"]):
     def active(self) -> TherapistQuerySet:
         return self.filter(is_active=True)
 
-    def offering(self, massage_type: object) -> TherapistQuerySet:
+    def offering(self, massage_type: MassageType | int) -> TherapistQuerySet:
         return self.filter(massage_types=massage_type)
 
 

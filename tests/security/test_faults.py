@@ -53,11 +53,11 @@ def test_healthz_answers_503_when_the_broker_is_down(settings):
     from clinic.celery import app
 
     original = app.conf.broker_write_url
-    app.conf.broker_write_url = "redis://127.0.0.1:1/0"
+    app.conf["broker_write_url"] = "redis://127.0.0.1:1/0"
     try:
         response = Client().get("/healthz")
     finally:
-        app.conf.broker_write_url = original
+        app.conf["broker_write_url"] = original
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["ok"] is False
 
