@@ -57,6 +57,7 @@ run: $(VENV)/.installed-run
 	@echo "  Demo logins, password demo-pass-2026:"
 	@echo "    admin@clinic.test      clinic admin"
 	@echo "    therapist@clinic.test  therapist (Maya Okafor)"
+	@echo "    frontdesk@clinic.test  front desk (admin without prices or users' permissions)"
 	@echo "    patient@clinic.test    patient (Jordan Miles)"
 	@echo "  Ctrl-C stops the web server, the worker and beat."
 	@echo

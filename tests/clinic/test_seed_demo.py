@@ -166,3 +166,12 @@ def test_seeding_prints_a_summary_with_the_logins(demo_settings: object) -> None
     assert "admin@clinic.test" in output
     assert DEMO_PASSWORD in output
     assert f"{MassageType.objects.count()} massage types" in output
+
+
+@pytest.mark.django_db
+def test_the_front_desk_login_is_staff_in_the_front_desk_group(demo_settings: object) -> None:
+    _seed()
+    user = authenticate(username="frontdesk@clinic.test", password="demo-pass-2026")
+    assert user is not None
+    assert user.is_staff and not user.is_superuser
+    assert list(user.groups.values_list("name", flat=True)) == ["Front desk"]

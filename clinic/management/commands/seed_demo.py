@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +24,7 @@ DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - a published demo login, refused
 ADMIN_EMAIL = "admin@clinic.test"
 THERAPIST_EMAIL = "therapist@clinic.test"
 PATIENT_EMAIL = "patient@clinic.test"
+FRONT_DESK_EMAIL = "frontdesk@clinic.test"
 
 # A fixed seed: the same day always yields the same bookings, so a second run finds them all.
 RANDOM_SEED = 2026
@@ -218,6 +220,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             types = self.seed_massage_types()
             self.seed_admin()
+            self.seed_front_desk()
             therapists = self.seed_therapists(types)
             patients = self.seed_patients()
             created, kept = self.seed_appointments(therapists, patients)
@@ -252,6 +255,12 @@ class Command(BaseCommand):
         return self.seed_user(
             ADMIN_EMAIL, first_name="Clinic", last_name="Admin", is_staff=True, is_superuser=True, is_active=True
         )
+
+    def seed_front_desk(self) -> User:
+        """Create or update a front-desk login in the "Front desk" group (made by a migration)."""
+        user = self.seed_user(FRONT_DESK_EMAIL, first_name="Sam", last_name="Reyes", is_staff=True, is_active=True)
+        user.groups.add(Group.objects.get(name="Front desk"))
+        return user
 
     def seed_therapists(self, types: dict[str, MassageType]) -> list[Therapist]:
         """Create or update the therapists, their weekly hours and one week of time off."""
