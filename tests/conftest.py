@@ -40,6 +40,16 @@ def _clinic_settings(settings: object) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Throttle and sign-in counters live in the cache: every test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def clock() -> Iterator[time_machine.Traveller]:
     """Pin the clock to PINNED_NOW; the test may move it with clock.move_to(...)."""
