@@ -67,6 +67,31 @@ def _working_windows(day: date, spans: list[tuple[time, time]]) -> list[Interval
     return windows
 
 
+WeeklySpans = dict[int, dict[int, list[tuple[time, time]]]]
+
+
+def weekly_spans(therapist_ids: list[int]) -> WeeklySpans:
+    """Return each therapist's working spans by weekday (one query)."""
+    spans: WeeklySpans = defaultdict(lambda: defaultdict(list))
+    for therapist_id, weekday, start, end in WorkingHours.objects.filter(therapist_id__in=therapist_ids).values_list(
+        "therapist_id", "weekday", "start", "end"
+    ):
+        spans[therapist_id][weekday].append((start, end))
+    return spans
+
+
+def time_off_between(therapist_ids: list[int], start: datetime, end: datetime) -> dict[int, list[Interval]]:
+    """Return each therapist's time off overlapping [start, end) (one query)."""
+    time_off: dict[int, list[Interval]] = defaultdict(list)
+    for therapist_id, off_start, off_end in (
+        TimeOff.objects.filter(therapist_id__in=therapist_ids)
+        .overlapping(start, end)
+        .values_list("therapist_id", "start", "end")
+    ):
+        time_off[therapist_id].append((off_start, off_end))
+    return time_off
+
+
 def find_slots(
     massage_type: MassageType,
     date_from: date,
@@ -103,19 +128,8 @@ def find_slots(
     if not therapist_ids:
         return []
 
-    spans_by_therapist: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
-    for therapist_id, weekday, span_start, span_end in WorkingHours.objects.filter(
-        therapist_id__in=therapist_ids
-    ).values_list("therapist_id", "weekday", "start", "end"):
-        spans_by_therapist[therapist_id][weekday].append((span_start, span_end))
-
-    time_off: dict[int, list[Interval]] = defaultdict(list)
-    for therapist_id, off_start, off_end in (
-        TimeOff.objects.filter(therapist_id__in=therapist_ids)
-        .overlapping(range_start, range_end)
-        .values_list("therapist_id", "start", "end")
-    ):
-        time_off[therapist_id].append((off_start, off_end))
+    spans_by_therapist = weekly_spans(therapist_ids)
+    time_off = time_off_between(therapist_ids, range_start, range_end)
 
     # A start s is free of an appointment when [s, s + length + buffer) misses its blocked
     # span, i.e. when the session [s, s + length) misses [appointment.start - buffer, blocked_until).

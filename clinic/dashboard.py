@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from booking.availability import clinic_day_bounds
+from booking.availability import clinic_day_bounds, time_off_between, weekly_spans
 from booking.intervals import Interval, merge, subtract
 from booking.models import Appointment, Status
-from therapists.models import Therapist, TimeOff, WorkingHours, local_span
+from therapists.models import Therapist, local_span
 
 RATE_PERIOD = timedelta(days=30)
 
@@ -115,18 +115,8 @@ def week_utilisation(now: datetime) -> list[Utilisation]:
     therapists = list(Therapist.objects.active())
     ids = [therapist.pk for therapist in therapists]
 
-    spans: dict[int, dict[int, list[tuple]]] = defaultdict(lambda: defaultdict(list))
-    for therapist_id, weekday, span_start, span_end in WorkingHours.objects.filter(therapist_id__in=ids).values_list(
-        "therapist_id", "weekday", "start", "end"
-    ):
-        spans[therapist_id][weekday].append((span_start, span_end))
-    time_off: dict[int, list[Interval]] = defaultdict(list)
-    for therapist_id, away_from, away_until in (
-        TimeOff.objects.filter(therapist_id__in=ids)
-        .overlapping(week_start, week_end)
-        .values_list("therapist_id", "start", "end")
-    ):
-        time_off[therapist_id].append((away_from, away_until))
+    spans = weekly_spans(ids)
+    time_off = time_off_between(ids, week_start, week_end)
     booked: dict[int, timedelta] = defaultdict(timedelta)
     for therapist_id, length in (
         Appointment.objects.active()
