@@ -117,7 +117,7 @@ def test_racing_for_a_whole_afternoon_never_double_books(clock, therapist, massa
 
     winners = [r for r in results if isinstance(r, Appointment)]
     assert all(isinstance(r, Appointment | SlotTaken) for r in results), results
-    assert 1 <= len(winners) <= 3  # at most three 75-minute blocks fit in 13:00-17:15
+    assert 0 < len(winners) <= 3  # at most three 75-minute blocks fit in 13:00-17:15
     assert overlapping_active_pairs() == []
 
 
