@@ -116,8 +116,13 @@ def find_slots(
     grid = timedelta(minutes=settings.BOOKING_SLOT_GRID_MINUTES)
     length = massage_type.duration
     buffer = massage_type.buffer
+    # No slot starts past the horizon: clamp the range to it (a date near date.max would overflow).
+    last_day = timezone.localdate(latest_start)
+    if date_to < date_from or date_from > last_day:
+        return []
+    date_to = min(date_to, last_day)
     range_start, range_end = clinic_day_bounds(date_from, date_to)
-    if date_to < date_from or range_end <= earliest or range_start > latest_start:
+    if range_end <= earliest or range_start > latest_start:
         return []
 
     candidates = Therapist.objects.active().offering(massage_type)

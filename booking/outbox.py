@@ -47,13 +47,21 @@ def record_booked(appointment: Appointment, *, now: datetime) -> None:
 def record_cancelled(appointment: Appointment, *, now: datetime) -> None:
     """Void the pending reminders and record the cancellation notices."""
     # Everything not yet sent is void: a late confirmation of a cancelled session would mislead.
-    _void(Notification.objects.filter(appointment=appointment), reason="The appointment was cancelled.")
+    # Except cancellations already owed (e.g. to the therapist a move took the session from).
+    _void(
+        Notification.objects.filter(appointment=appointment).exclude(
+            kind__in=(Kind.CANCELLATION, Kind.THERAPIST_CANCELLATION)
+        ),
+        reason="The appointment was cancelled.",
+    )
     # The calendar's CANCEL must carry a SEQUENCE above the last REQUEST's.
     sequence = appointment.sequence + 1
-    rows = [
-        _patient_row(appointment, Kind.CANCELLATION, due_at=now, sequence=sequence),
-        _therapist_row(appointment, Kind.THERAPIST_CANCELLATION, appointment.therapist, due_at=now, sequence=sequence),
-    ]
+    rows = [_patient_row(appointment, Kind.CANCELLATION, due_at=now, sequence=sequence)]
+    # Only a therapist who was told the session is theirs is told it is gone; one a move
+    # took it from already has a cancellation of their own (kept above).
+    told = _therapist_last_told(appointment)
+    if told is not None and told.pk == appointment.therapist_id:
+        rows.append(_therapist_row(appointment, Kind.THERAPIST_CANCELLATION, told, due_at=now, sequence=sequence))
     _write(rows, now=now)
 
 
@@ -69,6 +77,13 @@ def record_rescheduled(appointment: Appointment, *, previous_start: datetime, no
         # The session moved to another therapist: the old one loses it, the new one gains it.
         rows.append(
             _therapist_row(appointment, Kind.THERAPIST_CANCELLATION, told, due_at=now, previous_start=previous_start)
+        )
+        rows.append(_therapist_row(appointment, Kind.THERAPIST_NEW, appointment.therapist, due_at=now))
+    elif told is None:
+        # Nobody has been told of the session yet: one new-booking notice, for the new time.
+        _void(
+            Notification.objects.filter(appointment=appointment, kind=Kind.THERAPIST_NEW),
+            reason="The appointment was rescheduled before the therapist was told.",
         )
         rows.append(_therapist_row(appointment, Kind.THERAPIST_NEW, appointment.therapist, due_at=now))
     else:
@@ -289,8 +304,10 @@ def _reminder_rows(appointment: Appointment, *, now: datetime) -> list[Notificat
 def _therapist_last_told(appointment: Appointment) -> Therapist | None:
     """Return the therapist who was last told this session is theirs, if any."""
     row = (
-        Notification.objects.filter(appointment=appointment, kind__in=THERAPIST_BOOKING_KINDS)
-        .exclude(status=Row.VOID)
+        # Only a notice that went out (or is going out) told anyone anything.
+        Notification.objects.filter(
+            appointment=appointment, kind__in=THERAPIST_BOOKING_KINDS, status__in=(Row.SENT, Row.SENDING)
+        )
         .select_related("therapist__user")
         .order_by("-created_at", "-pk")
         .first()

@@ -270,6 +270,9 @@ def reschedule(
 ) -> Appointment:
     """Move the appointment to another free slot; if it is taken, the old booking stays as it was."""
     now = now or timezone.now()
+    # Therapist row first, then the appointment: the order every other writer takes them in
+    # (book, and time off that cancels sessions), so two writers cannot deadlock.
+    Therapist.objects.select_for_update().filter(pk=therapist.pk if therapist else appointment.therapist_id).first()
     locked = _lock_appointment(appointment)
     _check_change_window(appointment=locked, by=by, now=now, action="rescheduled")
     staff = _is_staff(by)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
@@ -212,12 +213,34 @@ class IntakeSerializer(serializers.Serializer[Any]):
         return IntakeData(**data)
 
 
+class OffsetDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time that must carry its UTC offset: a wall-clock time alone is ambiguous at DST changes."""
+
+    default_error_messages = {
+        **serializers.DateTimeField.default_error_messages,
+        "offset": "Give the time with its UTC offset, e.g. 2026-03-09T09:00:00-04:00.",
+    }
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None  # well-formed but impossible: the parent's "invalid" message
+            if parsed is not None and timezone.is_naive(parsed):
+                self.fail("offset")
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss]±hh:mm")
+
+
 class BookingRequestSerializer(IntakeSerializer):
     massage_type = serializers.PrimaryKeyRelatedField(
         queryset=MassageType.objects.active(), error_messages=MASSAGE_TYPE_ERRORS
     )
     therapist = serializers.PrimaryKeyRelatedField(queryset=Therapist.objects.active(), error_messages=THERAPIST_ERRORS)
-    start = serializers.DateTimeField(help_text="ISO 8601 with an offset; without one, the clinic's time zone.")
+    start = OffsetDateTimeField(help_text="ISO 8601 with its UTC offset, e.g. 2026-03-09T09:00:00-04:00.")
 
 
 class CancelRequestSerializer(serializers.Serializer[Any]):
@@ -225,7 +248,7 @@ class CancelRequestSerializer(serializers.Serializer[Any]):
 
 
 class RescheduleRequestSerializer(serializers.Serializer[Any]):
-    start = serializers.DateTimeField(help_text="ISO 8601 with an offset; without one, the clinic's time zone.")
+    start = OffsetDateTimeField(help_text="ISO 8601 with its UTC offset, e.g. 2026-03-09T09:00:00-04:00.")
     therapist = serializers.PrimaryKeyRelatedField(
         queryset=Therapist.objects.active(),
         required=False,

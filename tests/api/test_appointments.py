@@ -135,14 +135,6 @@ def test_a_booking_at_nine_after_fall_back_is_stored_in_utc_and_shown_at_nine(al
 
 
 @pytest.mark.django_db
-def test_a_start_without_offset_is_read_in_the_clinic_zone(alice, clock, therapist, massage_type):
-    response = alice.post(APPOINTMENTS, booking(massage_type, therapist, "2026-03-09T09:00"), format="json")
-
-    assert response.status_code == 201
-    assert Appointment.objects.get().start == datetime(2026, 3, 9, 13, 0, tzinfo=UTC)
-
-
-@pytest.mark.django_db
 def test_a_start_given_in_utc_is_shown_in_the_clinic_zone(alice, clock, therapist, massage_type):
     response = alice.post(APPOINTMENTS, booking(massage_type, therapist, "2026-03-04T14:00:00Z"), format="json")
 
@@ -580,3 +572,35 @@ def test_cancel_deadline_follows_the_setting(settings):
     appointment = Appointment(start=at(10, 10), status=Status.CONFIRMED)
 
     assert services.cancel_deadline(appointment) == at(8, 10)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "start",
+    [
+        "2026-03-04T10:00:00",  # a wall-clock time alone
+        "2026-11-01T01:30:00",  # happens twice on the fall-back night
+        "2026-03-08T02:30:00",  # does not exist on the spring-forward night
+        "9999-12-31T23:59:00",  # at the edge of the calendar
+    ],
+)
+def test_a_start_without_its_offset_is_a_field_error_not_a_guess(alice, clock, therapist, massage_type, start):
+    response = alice.post(
+        APPOINTMENTS, {"massage_type": massage_type.pk, "therapist": therapist.pk, "start": start}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "offset" in error_of(response)["fields"]["start"]
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_start_at_the_edge_of_the_calendar_with_an_offset_is_a_400(alice, clock, therapist, massage_type):
+    response = alice.post(
+        APPOINTMENTS,
+        {"massage_type": massage_type.pk, "therapist": therapist.pk, "start": "9999-12-31T23:59:00+00:00"},
+        format="json",
+    )
+
+    assert 400 <= response.status_code < 500
+    assert not Appointment.objects.exists()

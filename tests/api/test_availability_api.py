@@ -143,3 +143,14 @@ def test_availability_reads_with_a_fixed_number_of_queries(api, clock, massage_t
     assert count("2026-03-02") == one_therapist_one_day <= 6
     assert count("2026-03-31") == one_therapist_one_day
     assert count("2026-03-31", therapist=first.pk) <= one_therapist_one_day + 2
+
+
+@pytest.mark.django_db
+def test_dates_at_the_edge_of_the_calendar_give_no_slots_not_a_500(api, clock, therapist, massage_type):
+    response = api.get(
+        "/api/v1/availability/",
+        {"massage_type": massage_type.pk, "date_from": "9999-12-01", "date_to": "9999-12-31"},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["slots"] == []

@@ -287,6 +287,28 @@ def test_a_session_moved_to_another_therapist_is_announced_to_both(
     assert "Dan Diaz" in moved.body
 
 
+def test_a_move_then_a_cancel_before_any_send_still_tells_the_first_therapist(
+    clock: Any,
+    patient: User,
+    therapist: Therapist,
+    other_therapist: Therapist,
+    massage_type: MassageType,
+    admin_user: User,
+) -> None:
+    appointment = book(patient, therapist, massage_type, at(4, 10))
+    dispatch_due_notifications()  # Carol is told the session is hers
+
+    # Moved to Dan, then cancelled before the worker sent anything about the move.
+    moved = services.reschedule(appointment=appointment, by=admin_user, start=at(4, 15), therapist=other_therapist)
+    services.cancel(appointment=moved, by=admin_user)
+    dispatch_due_notifications()
+
+    cancellations = sorted(message.to[0] for message in sent(Kind.THERAPIST_CANCELLATION))
+    # Carol learns her session is gone; Dan, never told of it, hears nothing about it.
+    assert cancellations == ["carol@example.test"]
+    assert not [message for message in sent(Kind.THERAPIST_NEW) if message.to == ["dan@example.test"]]
+
+
 def test_the_agenda_lists_each_therapists_sessions_of_the_day(
     clock: Any,
     patient: User,
@@ -374,3 +396,15 @@ def test_a_late_scan_sends_only_the_latest_reminder(
     assert "starts in 2 hours" in reminder.body
     assert "less than 24 hours before the start" in reminder.body
     assert Notification.objects.get(appointment=appointment, due_at=at(3, 10)).status == NotificationStatus.VOID
+
+
+def test_a_session_cancelled_before_the_therapist_was_told_sends_them_nothing(
+    clock: Any, patient: User, therapist: Therapist, massage_type: MassageType, admin_user: User
+) -> None:
+    appointment = book(patient, therapist, massage_type, at(4, 10))
+    services.cancel(appointment=appointment, by=admin_user)  # before any dispatch
+    dispatch_due_notifications()
+
+    assert sent(Kind.THERAPIST_NEW) == []
+    assert sent(Kind.THERAPIST_CANCELLATION) == []
+    assert [message.to for message in sent(Kind.CANCELLATION)] == [["alice@example.test"]]
