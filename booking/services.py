@@ -72,6 +72,13 @@ def _is_staff(user: User | None) -> bool:
     return bool(user is not None and user.is_staff)
 
 
+def _acts_for_clinic(user: User, appointment: Appointment) -> bool:
+    """Return whether the user changes the appointment as the clinic (staff or its therapist), not as its patient."""
+    if appointment.patient_id == user.pk:
+        return False  # staff with a booking of their own keep the patients' rules for it
+    return _is_staff(user) or _is_therapist_of(user, appointment)
+
+
 def _is_therapist_of(user: User | None, appointment: Appointment) -> bool:
     return user is not None and Therapist.objects.filter(pk=appointment.therapist_id, user_id=user.pk).exists()
 
@@ -230,7 +237,7 @@ def _check_change_window(*, appointment: Appointment, by: User, now: datetime, a
         raise InvalidTransition(f"Only a confirmed appointment can be {action}.")
     if appointment.start <= now:
         raise InvalidTransition(f"The session has already started and can no longer be {action}.")
-    if _is_staff(by) or _is_therapist_of(by, appointment):
+    if _acts_for_clinic(by, appointment):
         return
     if appointment.patient_id != by.pk:
         raise NotAllowed("This is not your appointment.")
@@ -275,7 +282,7 @@ def reschedule(
     Therapist.objects.select_for_update().filter(pk=therapist.pk if therapist else appointment.therapist_id).first()
     locked = _lock_appointment(appointment)
     _check_change_window(appointment=locked, by=by, now=now, action="rescheduled")
-    staff = _is_staff(by)
+    staff = _acts_for_clinic(by, locked) and _is_staff(by)
     new_therapist = therapist or locked.therapist
     _check_offer(therapist=new_therapist, massage_type=locked.massage_type)
     _check_start(start=start, now=now, staff=staff)

@@ -288,6 +288,19 @@ def test_staff_and_the_therapist_can_cancel_inside_the_window(clock, patient, th
 
 
 @pytest.mark.django_db
+def test_staff_with_a_booking_of_their_own_keep_the_patients_window(clock, therapist, massage_type, admin_user):
+    own = book(admin_user, therapist, massage_type, at(WEDNESDAY, 10))
+    clock.move_to(at(WEDNESDAY, 8))
+
+    with pytest.raises(services.CancellationTooLate):
+        services.cancel(appointment=own, by=admin_user)
+    with pytest.raises(services.CancellationTooLate):
+        services.reschedule(appointment=own, by=admin_user, start=at(WEDNESDAY, 14))
+    own.refresh_from_db()
+    assert (own.status, own.start) == (Status.CONFIRMED, at(WEDNESDAY, 10))
+
+
+@pytest.mark.django_db
 def test_another_patient_cannot_cancel(clock, patient, other_patient, therapist, massage_type):
     appointment = book(patient, therapist, massage_type, at(WEDNESDAY, 10))
 
