@@ -49,8 +49,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-run
 
+# The settings default to production (DEBUG off); the demo runs with DEBUG on unless told otherwise.
+run: export DEBUG := $(or $(DEBUG),1)
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "  Massage clinic booking: http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"

@@ -20,7 +20,8 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: `make run` and the test suite turn it on; production never does.
+DEBUG = env.bool("DEBUG", default=False)
 
 _secret = env.str("SECRET_KEY", default="")
 if not _secret:
@@ -203,6 +204,11 @@ CANCELLATION_WINDOW = timedelta(hours=env.float("CANCELLATION_WINDOW_HOURS", def
 MAX_ACTIVE_APPOINTMENTS = env.int("MAX_ACTIVE_APPOINTMENTS", default=4)
 REMINDER_OFFSETS = [timedelta(hours=h) for h in env.list("REMINDER_OFFSETS_HOURS", cast=float, default=[24, 2])]
 
+# How many proxies in front of the site set X-Forwarded-For. With 0 (the default) the header
+# is ignored and the client is the connection's address; with n, the n-th address from the
+# right. Every per-client limit (sign-in, sign-up, tokens, throttles) identifies clients so.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous call a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -215,6 +221,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "register": env.str("THROTTLE_REGISTER", default="10/hour"),
         "token": env.str("THROTTLE_TOKEN", default="20/hour"),
@@ -234,9 +241,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Throttle and sign-in counters live in the cache, so it must be shared by every process:
+# the database by default (its table is made by a migration), Redis where CACHE_URL says so.
 CACHES = {
-    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    "default": env.cache_url("CACHE_URL", default="dbcache://clinic_cache"),
 }
+
 
 LOGGING = {
     "version": 1,

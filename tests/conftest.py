@@ -41,10 +41,19 @@ def _clinic_settings(settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    """Throttle and sign-in counters live in the cache: every test starts from zero."""
+def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Throttle and sign-in counters live in the cache (the database's): every test starts from zero."""
     from django.core.cache import cache
 
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker or names & {"db", "transactional_db", "live_server"}):
+        yield  # no database, so no cache either
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        names & {"transactional_db", "live_server"}
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
     cache.clear()
     yield
     cache.clear()
