@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from booking.intake import RED_FLAGS, Pressure
 from clinic.login_throttle import LimitedSignInFormMixin
-from clinic.models import User, normalize_phone
+from clinic.models import User, canonical_email, normalize_phone
 from clinic.questionnaire import Answers, Area, Duration, Feeling
 
 NO_PREFERENCE = ""
@@ -79,8 +79,8 @@ class SignupForm(BaseUserCreationForm):
         self.fields["email"].widget.attrs.pop("autofocus", None)
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
+        email = canonical_email(self.cleaned_data["email"])
+        if User.objects.filter(email=email).exists():
             raise ValidationError(
                 "An account with this e-mail address already exists. Sign in, or reset your password."
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, ClassVar
 
 import phonenumbers
@@ -10,7 +11,21 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from clinic.plain_text import validate_single_line
+from clinic.signals import password_changed
+
 DEFAULT_PHONE_REGION = "US"
+
+
+def canonical_email(value: str) -> str:
+    """Return the one form an e-mail address is stored and compared in (NFKC, then case-folded).
+
+    Compared exactly, never with the database's case-insensitive match: PostgreSQL's UPPER()
+    folds look-alikes such as the dotless "ı" and the long "ſ" into plain letters, so
+    `ravi.shah@clınıc.teſt` would otherwise open `ravi.shah@clinic.test`.
+    """
+    folded = unicodedata.normalize("NFKC", (value or "").strip()).casefold()
+    return unicodedata.normalize("NFKC", folded)
 
 
 def normalize_phone(value: str) -> str:
@@ -38,7 +53,7 @@ class UserManager(BaseUserManager["User"]):
     def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=canonical_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -56,7 +71,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(email__iexact=username)
+        return self.get(email=canonical_email(username or ""))
 
 
 class User(AbstractUser):
@@ -64,7 +79,12 @@ class User(AbstractUser):
 
     username = None  # type: ignore[assignment]
     email = models.EmailField("e-mail address", unique=True)
+    first_name = models.CharField("first name", max_length=150, blank=True, validators=[validate_single_line])
+    last_name = models.CharField("last name", max_length=150, blank=True, validators=[validate_single_line])
     phone = models.CharField(max_length=20, blank=True, validators=[validate_phone])
+    # When the person opened the signed link sent to the address; until then an online
+    # account holds at most one upcoming booking (no slot hoarding with throwaway addresses).
+    email_confirmed_at = models.DateTimeField("e-mail confirmed", null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -83,6 +103,14 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = canonical_email(self.email)
         if self.phone:
             self.phone = normalize_phone(self.phone)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # set_password() keeps the raw password until the save; an existing account whose
+        # password changes must lose every token the old one opened.
+        changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if changed:
+            password_changed.send(sender=self.__class__, user=self)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,8 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     first_name = factory.Sequence(lambda n: f"Pat{n}")
     last_name = "Example"
     phone = "+16175550100"
+    # Patients of the suite have confirmed their address unless a test says otherwise.
+    email_confirmed_at = datetime(2026, 1, 1, tzinfo=UTC)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @classmethod
