@@ -1,88 +1,88 @@
-"""Failed sign-ins are counted per client and per e-mail address; past the limit, sign-in waits.
+"""Failed sign-ins are counted per client and per account; past the limit, sign-in waits.
 
-Ten failures within fifteen minutes from one client (as DRF's throttles identify it) or
-against one e-mail address close sign-in for that client or address until the window
-ends. A successful sign-in, or a password reset, clears the address's count (not the
-client's: one good account must not buy an attacker more guesses at others). The counts
-live in the default cache: set CACHE_URL to a shared cache (Redis) when several processes serve.
-The page's sign-in form, the API's token endpoint and the reset page all use these functions.
+Ten failures within fifteen minutes from one client close sign-in for that client until
+the window ends. Ten failures against one account lock the account for every client that
+has itself been failing; a client that has not failed may still sign in with the right
+password, so nobody can lock a patient or a therapist out just by guessing wrong on purpose
+(a spread-out guesser gets one try per fresh address). Failures count against the account
+found, whatever way its address was typed; an address of no account is counted by its
+canonical form. A successful sign-in, or a password reset, clears the account's count (not
+the client's: one good account must not buy an attacker more guesses at others).
+
+The page's sign-in form, the admin's, the API's token endpoint and the reset page all use
+these functions, and the counts live in the shared cache (clinic.rate_limits).
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-import time
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle
+
+from clinic.models import User, canonical_email
+from clinic.rate_limits import Limit, client_ident, email_digest
 
 FAILURE_LIMIT = 10
 WINDOW = timedelta(minutes=15)
 MESSAGE = "Too many sign-in attempts. Please wait a few minutes or reset your password."
 CODE = "too_many_attempts"
 
+CLIENT_FAILURES = Limit("signin-failures:client", FAILURE_LIMIT, WINDOW)
+ACCOUNT_FAILURES = Limit("signin-failures:account", FAILURE_LIMIT, WINDOW)
 
-def _client_key(request: HttpRequest | Request | None) -> str | None:
-    if request is None:
+
+def _account(email: str) -> str | None:
+    """Return the counter subject of the account this address opens (or of the address, if none)."""
+    canonical = canonical_email(email)
+    if not canonical:
         return None
-    # DRF's own client identity (REMOTE_ADDR, or X-Forwarded-For as NUM_PROXIES says): the
-    # same client as the API's throttles see. It reads only headers, as on any HttpRequest.
-    return f"signin-failures:client:{BaseThrottle().get_ident(cast(Request, request))}"
+    user_id = User.objects.filter(email=canonical).values_list("pk", flat=True).first()
+    return f"user:{user_id}" if user_id is not None else f"address:{email_digest(canonical)}"
 
 
-def _email_key(email: str) -> str:
-    # Hashed: any text fits a cache key, and addresses do not sit in the cache in the clear.
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    return f"signin-failures:email:{digest}"
-
-
-def _keys(request: HttpRequest | Request | None, email: str) -> list[str]:
-    keys = [_email_key(email)] if email else []
-    client = _client_key(request)
-    return keys + ([client] if client else [])
+def _client(request: HttpRequest | Request | None) -> str | None:
+    return client_ident(request) if request is not None else None
 
 
 def seconds_locked(request: HttpRequest | Request | None, email: str) -> int | None:
     """Return the seconds until sign-in opens again for this client and address, or None if it is open."""
-    keys = _keys(request, email)
-    found = cache.get_many(keys + [f"{key}:until" for key in keys])
-    waits = [
-        found.get(f"{key}:until", time.time() + WINDOW.total_seconds()) - time.time()
-        for key in keys
-        if found.get(key, 0) >= FAILURE_LIMIT
-    ]
-    return max(1, math.ceil(max(waits))) if waits else None
+    client = _client(request)
+    waits = []
+    if client is not None and CLIENT_FAILURES.reached(client):
+        waits.append(CLIENT_FAILURES.seconds_left(client))
+    account = _account(email)
+    if account is not None and ACCOUNT_FAILURES.reached(account):
+        # A locked account stays open to a client that has not been failing (see above).
+        if client is None or CLIENT_FAILURES.used(client) > 0:
+            waits.append(ACCOUNT_FAILURES.seconds_left(account))
+    return max(waits) if waits else None
 
 
 def is_locked(request: HttpRequest | Request | None, email: str) -> bool:
-    """Return whether sign-in is closed for this client or this e-mail address."""
+    """Return whether sign-in is closed for this client and this e-mail address."""
     return seconds_locked(request, email) is not None
 
 
 def record_failure(request: HttpRequest | Request | None, email: str) -> None:
-    """Count one failed sign-in against the client and the e-mail address."""
-    timeout = int(WINDOW.total_seconds())
-    for key in _keys(request, email):
-        # add() starts the window on the first failure (and notes its end); incr() keeps the expiry.
-        cache.add(f"{key}:until", time.time() + timeout, timeout=timeout)
-        cache.add(key, 0, timeout=timeout)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=timeout)
+    """Count one failed sign-in against the client and the account."""
+    client = _client(request)
+    if client is not None:
+        CLIENT_FAILURES.record(client)
+    account = _account(email)
+    if account is not None:
+        ACCOUNT_FAILURES.record(account)
 
 
 def forget_failures(email: str) -> None:
-    """Clear the e-mail address's count (after a successful sign-in or a password reset)."""
-    cache.delete_many([_email_key(email), f"{_email_key(email)}:until"])
+    """Clear the account's count (after a successful sign-in or a password reset)."""
+    account = _account(email)
+    if account is not None:
+        ACCOUNT_FAILURES.clear(account)
 
 
 class LimitedSignInFormMixin(Form):

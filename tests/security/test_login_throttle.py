@@ -1,8 +1,10 @@
 """Sign-in attempts are limited on the page and the API, and passwords follow Django's rules.
 
-Ten failures within fifteen minutes, per client address or per e-mail address, close
-sign-in (429) until the window ends; a successful sign-in or a password reset clears the
-address's count. The API's token endpoint also keeps its scoped DRF throttle.
+Ten failures within fifteen minutes from one client close sign-in (429) for that client
+until the window ends; ten against one account close it for every client that has been
+failing, while a client that has not failed still gets in with the right password. A
+successful sign-in or a password reset clears the account's count. The API's token endpoint
+also keeps its scoped DRF throttle.
 """
 
 from __future__ import annotations
@@ -100,11 +102,31 @@ def test_one_address_guessing_many_accounts_is_stopped(patient: User, other_pati
 
 @pytest.mark.django_db
 def test_many_addresses_guessing_one_account_are_stopped(patient: User, other_patient: User) -> None:
-    fail_times(LIMIT, patient.email, addresses=[f"203.0.113.{n}" for n in range(LIMIT)])
+    addresses = [f"203.0.113.{n}" for n in range(LIMIT)]
+    fail_times(LIMIT, patient.email, addresses=addresses)
 
-    assert sign_in(client_from("203.0.113.200"), patient.email, PASSWORD).status_code == 429
-    # Another account from that same fresh address is not affected.
+    # Every client that failed is shut out of the account, even with the right password.
+    assert sign_in(client_from(addresses[0]), patient.email, PASSWORD).status_code == 429
+    # A fresh address gets one try: a wrong one shuts it out too.
+    assert sign_in(client_from("203.0.113.201"), patient.email, "wrong-password").status_code == 200
+    assert sign_in(client_from("203.0.113.201"), patient.email, PASSWORD).status_code == 429
+    # Another account from a fresh address is not affected.
     assert sign_in(client_from("203.0.113.200"), other_patient.email, PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_locked_account_still_opens_to_its_owner_on_a_client_that_was_not_failing(patient: User) -> None:
+    """Locking is no weapon: guessing wrong on purpose does not keep the patient out."""
+    fail_times(LIMIT, patient.email, addresses=[f"203.0.113.{n}" for n in range(LIMIT)])
+    assert login_throttle.is_locked(None, patient.email)
+
+    owner = client_from("198.51.100.77")
+    response = sign_in(owner, patient.email, PASSWORD)
+
+    assert response.status_code == 302
+    assert signed_in(owner)
+    # The right password cleared the account's count.
+    assert not login_throttle.is_locked(None, patient.email)
 
 
 @pytest.mark.django_db
@@ -156,7 +178,7 @@ def test_a_password_reset_opens_sign_in_again_at_once(patient: User) -> None:
 def test_the_token_endpoint_shares_the_failed_sign_in_limit(patient: User) -> None:
     fail_times(LIMIT, patient.email)
 
-    response = client_from("192.0.2.20").post(
+    response = client_from("198.51.100.1").post(
         TOKEN, {"email": patient.email, "password": PASSWORD}, content_type="application/json"
     )
 
@@ -174,7 +196,7 @@ def test_failures_on_the_token_endpoint_close_the_page_too(patient: User) -> Non
         wrong = {"email": patient.email, "password": "wrong-password"}
         assert api.post(TOKEN, wrong, content_type="application/json").status_code == 400
 
-    assert sign_in(client_from("192.0.2.31"), patient.email, PASSWORD).status_code == 429
+    assert sign_in(client_from("192.0.2.30"), patient.email, PASSWORD).status_code == 429
 
 
 @pytest.mark.django_db
