@@ -56,10 +56,10 @@ def seconds_locked(request: HttpRequest | Request | None, email: str) -> int | N
     if client is not None and CLIENT_FAILURES.reached(client):
         waits.append(CLIENT_FAILURES.seconds_left(client))
     account = _account(email)
-    if account is not None and ACCOUNT_FAILURES.reached(account):
-        # A locked account stays open to a client that has not been failing (see above).
-        if client is None or CLIENT_FAILURES.used(client) > 0:
-            waits.append(ACCOUNT_FAILURES.seconds_left(account))
+    # A locked account stays open to a client that has not been failing (see above).
+    client_failing = client is None or CLIENT_FAILURES.used(client) > 0
+    if account is not None and client_failing and ACCOUNT_FAILURES.reached(account):
+        waits.append(ACCOUNT_FAILURES.seconds_left(account))
     return max(waits) if waits else None
 
 

@@ -21,8 +21,8 @@ def canonical_email(value: str) -> str:
     """Return the one form an e-mail address is stored and compared in (NFKC, then case-folded).
 
     Compared exactly, never with the database's case-insensitive match: PostgreSQL's UPPER()
-    folds look-alikes such as the dotless "ı" and the long "ſ" into plain letters, so
-    `ravi.shah@clınıc.teſt` would otherwise open `ravi.shah@clinic.test`.
+    folds look-alikes such as the dotless i (U+0131) and the long s (U+017F) into plain
+    letters, so a look-alike of `ravi.shah@clinic.test` would otherwise open it.
     """
     folded = unicodedata.normalize("NFKC", (value or "").strip()).casefold()
     return unicodedata.normalize("NFKC", folded)

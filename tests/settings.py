@@ -13,4 +13,4 @@ import os
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdefghijklmnop")
 
-from clinic.settings import *  # noqa: E402, F403
+from clinic.settings import *  # noqa: F403
