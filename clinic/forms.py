@@ -6,9 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm, SetPasswordMixin
-from django.core.exceptions import ValidationError
 
 from booking.intake import RED_FLAGS, Pressure
+from clinic.accounts import NewPatient
 from clinic.login_throttle import LimitedSignInFormMixin
 from clinic.models import User, canonical_email, normalize_phone
 from clinic.questionnaire import Answers, Area, Duration, Feeling
@@ -79,15 +79,38 @@ class SignupForm(BaseUserCreationForm):
         self.fields["email"].widget.attrs.pop("autofocus", None)
 
     def clean_email(self) -> str:
-        email = canonical_email(self.cleaned_data["email"])
-        if User.objects.filter(email=email).exists():
-            raise ValidationError(
-                "An account with this e-mail address already exists. Sign in, or reset your password."
-            )
-        return email
+        # No "already exists" error: sign-up must not tell who has an account (see clinic.accounts).
+        return canonical_email(self.cleaned_data["email"])
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # A known address is the sign-up service's to answer (by e-mail only): no unique
+        # or constraint error on the form. The form field has already checked its shape.
+        return {*super()._get_validation_exclusions(), "email"}
 
     def clean_phone(self) -> str:
         return normalize_phone(self.cleaned_data["phone"])
+
+    def person(self) -> NewPatient:
+        """Return the validated sign-up as the account service's value."""
+        data = self.cleaned_data
+        return NewPatient(
+            email=data["email"],
+            password=data["password1"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            phone=data["phone"],
+        )
+
+
+class ConfirmationCodeForm(forms.Form):
+    """The six-digit code from the confirmation e-mail."""
+
+    code = forms.CharField(
+        label="Code from the e-mail",
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*"}),
+    )
 
 
 class EmailAuthenticationForm(LimitedSignInFormMixin, AuthenticationForm):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from clinic import login_throttle
 from clinic.forms import EmailPasswordResetForm
@@ -22,11 +22,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("appointments/<int:pk>/confirmed/", booking.booking_confirmed, name="booking_confirmed"),
     path("appointments/<int:pk>/calendar.ics", calendar.appointment_calendar, name="appointment_calendar"),
     path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/signup/sent/", accounts.signup_sent, name="signup_sent"),
+    path("accounts/confirm/resend/", accounts.resend_confirmation, name="resend_confirmation"),
+    path("accounts/confirm/<str:token>/", accounts.confirm_email, name="confirm_email"),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", include("clinic.two_factor.urls")),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(
+        accounts.LimitedPasswordResetView.as_view(
             form_class=EmailPasswordResetForm,
             subject_template_name="registration/password_reset_subject.txt",
             email_template_name="registration/password_reset_email.txt",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
@@ -342,32 +343,46 @@ def test_the_calendar_file_holds_the_appointment_without_health_details(
     assert b"Herniated" not in response.content
 
 
+SIGNUP_FORM = {
+    "first_name": "Erin",
+    "last_name": "Evans",
+    "email": "Erin@Example.test",
+    "phone": "(617) 555-0199",
+    "password1": "calm-back-2026!",
+    "password2": "calm-back-2026!",
+}
+
+
+def _code_from(message: Any) -> str:
+    return re.search(r"code on the page where you signed up: (\d{6})", message.body).group(1)
+
+
 @pytest.mark.django_db
-def test_signup_creates_a_patient_signs_them_in_and_returns_to_the_booking(client: Client) -> None:
-    response = client.post(
-        reverse("signup") + "?next=/book/%3Fresume%3D1",
-        {
-            "first_name": "Erin",
-            "last_name": "Evans",
-            "email": "Erin@Example.test",
-            "phone": "(617) 555-0199",
-            "password1": "calm-back-2026!",
-            "password2": "calm-back-2026!",
-            "next": "/book/?resume=1",
-        },
-    )
+def test_signup_opens_an_account_and_the_emailed_code_signs_in_and_returns_to_the_booking(client: Client) -> None:
+    response = client.post(reverse("signup") + "?next=/book/%3Fresume%3D1", {**SIGNUP_FORM, "next": "/book/?resume=1"})
 
     assert response.status_code == 302
-    assert response["Location"] == "/book/?resume=1"
+    assert response["Location"] == reverse("signup_sent")
     user = User.objects.get(email="erin@example.test")
     assert user.phone == "+16175550199"
     assert not user.is_staff
     assert user.check_password("calm-back-2026!")
+    assert user.email_confirmed_at is None
+    assert "_auth_user_id" not in client.session
+    [message] = mail.outbox
+    assert message.to == ["erin@example.test"]
+
+    confirmed = client.post(reverse("signup_sent"), {"code": _code_from(message)})
+
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == "/book/?resume=1"
+    user.refresh_from_db()
+    assert user.email_confirmed_at is not None
     assert client.get(reverse("my_appointments")).status_code == 200
 
 
 @pytest.mark.django_db
-def test_signup_refuses_a_bad_phone_a_weak_password_and_a_taken_email(client: Client, patient: User) -> None:
+def test_signup_refuses_a_bad_phone_and_a_weak_password(client: Client, patient: User) -> None:
     response = client.post(
         reverse("signup"),
         {
@@ -382,7 +397,7 @@ def test_signup_refuses_a_bad_phone_a_weak_password_and_a_taken_email(client: Cl
 
     form = response.context["form"]
     assert response.status_code == 200
-    assert "already exists" in form.errors["email"][0]
+    assert "email" not in form.errors  # a known address is never said to be known
     assert "valid phone number" in form.errors["phone"][0]
     assert "password2" in form.errors
     assert 'role="alert"' in response.content.decode()
@@ -391,18 +406,10 @@ def test_signup_refuses_a_bad_phone_a_weak_password_and_a_taken_email(client: Cl
 
 @pytest.mark.django_db
 def test_signup_ignores_a_next_address_on_another_site(client: Client) -> None:
-    response = client.post(
-        reverse("signup"),
-        {
-            "first_name": "Erin",
-            "last_name": "Evans",
-            "email": "erin@example.test",
-            "phone": "+16175550199",
-            "password1": "calm-back-2026!",
-            "password2": "calm-back-2026!",
-            "next": "https://evil.example/",
-        },
-    )
+    client.post(reverse("signup"), {**SIGNUP_FORM, "next": "https://evil.example/"})
+    [message] = mail.outbox
+
+    response = client.post(reverse("signup_sent"), {"code": _code_from(message)})
 
     assert response["Location"] == "/"
 
