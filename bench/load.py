@@ -73,7 +73,7 @@ def prepare_database() -> dict[str, Any]:
 
     django.setup()
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from booking.models import MassageType
     from clinic.models import User
@@ -95,7 +95,7 @@ def prepare_database() -> dict[str, Any]:
     tokens = []
     for n in range(300):
         user = User.objects.create_user(email=f"patient{n}@load.test", password=None, last_name=str(n))
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(AuthToken.objects.create(user=user)[1])
     first_day = timezone.localdate() + timedelta(days=2)  # beyond the free-cancellation window
     return {"tokens": tokens, "massage_types": [t.pk for t in types], "first_day": first_day.isoformat(), "days": 21}
 

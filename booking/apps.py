@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = "Booking"
+
+    def ready(self) -> None:
+        from booking.api import tokens
+
+        tokens.connect()

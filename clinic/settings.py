@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -212,7 +212,7 @@ TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous call a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "booking.api.errors.handle_exception",
@@ -227,6 +227,16 @@ REST_FRAMEWORK = {
         "token": env.str("THROTTLE_TOKEN", default="20/hour"),
         "booking": env.str("THROTTLE_BOOKING", default="30/hour"),
     },
+}
+
+# API tokens (django-rest-knox): one per sign-in, stored as a SHA-512 digest only, ending
+# after TOKEN_TTL without use (each use slides the expiry), revoked at logout and with the password.
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",  # clients keep sending `Authorization: Token <token>`
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTO_REFRESH": True,
+    # A new sign-in beyond the limit ends the account's oldest token (booking.api.tokens).
+    "TOKEN_LIMIT_PER_USER": env.int("API_TOKEN_LIMIT_PER_USER", default=20),
 }
 
 SPECTACULAR_SETTINGS = {

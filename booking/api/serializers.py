@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
+from knox.models import AuthToken
 from rest_framework import exceptions, serializers
-from rest_framework.authtoken.models import Token
 
 from booking.intake import RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
@@ -73,7 +73,7 @@ class RegisterSerializer(serializers.Serializer[User]):
         try:
             with transaction.atomic():
                 user = User.objects.create_user(**validated_data)
-                Token.objects.create(user=user)
+                _, self.token = AuthToken.objects.create(user=user)
         except IntegrityError as exc:
             # Two sign-ups with one address at once: the unique constraint decides.
             raise serializers.ValidationError({"email": "An account with this e-mail address already exists."}) from exc
@@ -105,7 +105,27 @@ class TokenRequestSerializer(serializers.Serializer[Any]):
 
 
 class TokenSerializer(serializers.Serializer[Any]):
-    token = serializers.CharField(read_only=True)
+    token = serializers.CharField(read_only=True, help_text="The secret: shown once, stored only as a digest.")
+    expiry = serializers.DateTimeField(
+        read_only=True, help_text="When the token ends unless used before: each use moves it on."
+    )
+
+
+class ApiTokenSerializer(serializers.ModelSerializer[AuthToken]):
+    """One of the caller's tokens, named by its non-secret id, never by its secret or digest."""
+
+    id = serializers.CharField(source="token_key", read_only=True, help_text="The token's id (not the secret).")
+    current = serializers.SerializerMethodField(help_text="Whether this request was signed with this token.")
+
+    class Meta:
+        model = AuthToken
+        fields = ["id", "created", "expiry", "current"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_current(self, token: AuthToken) -> bool:
+        used = self.context.get("current")
+        return isinstance(used, AuthToken) and used.digest == token.digest
 
 
 # --- Catalogue ------------------------------------------------------------------------

@@ -11,10 +11,13 @@ router = SimpleRouter()
 router.register("massage-types", views.MassageTypeViewSet, basename="massage-type")
 router.register("therapists", views.TherapistViewSet, basename="therapist")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
+router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token-entry")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/register/", views.RegisterView.as_view(), name="api-register"),
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", views.LogoutAllView.as_view(), name="api-logout-all"),
     path("availability/", views.AvailabilityView.as_view(), name="api-availability"),
     path("", include(router.urls)),
 ]

@@ -1,7 +1,8 @@
 """Views of the REST API v1: validate the input, call one service, serialize the result.
 
 Who may call what: the catalogue, the therapists, availability, sign-up and sign-in are
-open to anyone; appointments are the signed-in caller's own (another person's is 404).
+open to anyone; appointments and API tokens are the signed-in caller's own (another
+person's is 404).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from knox.models import AuthToken
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +25,7 @@ from rest_framework.views import APIView
 
 from booking import services
 from booking.api import serializers as s
+from booking.api import tokens
 from booking.api.filters import AppointmentFilter, TherapistFilter
 from booking.api.schema import error_responses
 from booking.availability import find_slots
@@ -62,12 +65,12 @@ class RegisterView(APIView):
         serializer = s.RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.save()
-        body = {"token": user.auth_token.key, "user": s.UserSerializer(user).data}
+        body = {"token": serializer.token, "user": s.UserSerializer(user).data}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class TokenView(APIView):
-    """Anyone may exchange an e-mail and password for the account's API token."""
+    """Anyone may exchange an e-mail and password for a new API token."""
 
     permission_classes = [AllowAny]
     authentication_classes = PUBLIC
@@ -82,11 +85,82 @@ class TokenView(APIView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        """Return the API token of the account with this e-mail and password."""
+        """Sign in with this e-mail and password: return a new API token and when it ends."""
         serializer = s.TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        instance, secret = tokens.issue_token(user=serializer.validated_data["user"])
+        return Response(s.TokenSerializer({"token": secret, "expiry": instance.expiry}).data)
+
+
+class LogoutView(APIView):
+    """A caller signed in with a token may end it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="auth_logout",
+        request=None,
+        responses={204: None, **error_responses(400, 401)},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        """End the token this request is signed with."""
+        if not isinstance(request.auth, AuthToken):
+            # Signed in by the site's session: there is no token to end, and the session stays.
+            raise ValidationError("This request carries no API token; sign out of the site at /accounts/logout/.")
+        tokens.revoke_token(user=_caller(request), token_id=request.auth.token_key)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    """A signed-in caller may end every token of their account."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="auth_logout_all",
+        request=None,
+        responses={204: None, **error_responses(401)},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        """End every API token of the caller's account."""
+        tokens.revoke_all_tokens(user=_caller(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The caller's API tokens", responses={200: s.ApiTokenSerializer(many=True), **error_responses(401)}
+    ),
+    destroy=extend_schema(
+        summary="End one of the caller's API tokens", responses={204: None, **error_responses(401, 404)}
+    ),
+)
+@extend_schema(tags=["auth"])
+class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[AuthToken]):
+    """A signed-in caller's own API tokens, by id; anyone else's answers 404."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.ApiTokenSerializer
+    pagination_class = None  # at most TOKEN_LIMIT_PER_USER of them
+    filter_backends: list[Any] = []
+    lookup_field = "token_key"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[AuthToken]:
+        if getattr(self, "swagger_fake_view", False):
+            return AuthToken.objects.none()
+        return tokens.live_tokens(_caller(self.request))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "current": self.request.auth}
+
+    def destroy(self, request: Request, id: str) -> Response:
+        """End one of the caller's tokens."""
+        if not tokens.revoke_token(user=_caller(request), token_id=id):
+            raise NotFound()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(

@@ -52,7 +52,6 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("admin", "0003_logentry_add_action_flag_choices"),
-        ("authtoken", "0004_alter_tokenproxy_options"),
         ("sessions", "0001_initial"),
         ("booking", "0003_notification"),
         ("therapists", "0002_session_notes"),

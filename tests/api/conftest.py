@@ -1,24 +1,14 @@
-"""Fixtures of the API tests: clean throttles, fast password hashing and signed-in clients."""
+"""Fixtures of the API tests: fast password hashing and signed-in clients (tests/conftest.py clears the throttles)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from clinic.models import User
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles() -> Iterator[None]:
-    """Throttle counters live in the (locmem) cache: every test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -29,8 +19,8 @@ def _fast_passwords(settings: Any) -> None:
 def token_client(user: User) -> APIClient:
     """Return an API client that signs in with the user's token, as a mobile app would."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = AuthToken.objects.create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

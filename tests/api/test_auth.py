@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
+from knox.models import AuthToken
 
 from clinic.models import User
 from tests.api.conftest import error_of
@@ -28,7 +29,7 @@ def test_register_opens_a_patient_account_and_returns_its_token(api):
     assert response.status_code == 201
     body = response.json()
     user = User.objects.get(email="erin.evans@example.test")
-    assert body["token"] == Token.objects.get(user=user).key
+    assert AuthToken.objects.get(user=user).digest == hash_token(body["token"])
     assert body["user"] == {
         "id": user.pk,
         "email": "erin.evans@example.test",
@@ -98,7 +99,9 @@ def test_token_for_good_credentials(api, patient):
     response = api.post(TOKEN, {"email": "Alice@Example.test", "password": PASSWORD}, format="json")
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=patient).key}
+    body = response.json()
+    assert set(body) == {"token", "expiry"}
+    assert AuthToken.objects.get(user=patient).digest == hash_token(body["token"])
 
 
 @pytest.mark.django_db

@@ -19,7 +19,6 @@ from django.core.management import call_command
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from booking.models import Appointment, MassageType, Status
 from clinic.models import User
@@ -47,7 +46,6 @@ def seeded(db: None, settings: object) -> None:
     call_command("seed_demo", stdout=StringIO())
     settings.DEBUG = False  # type: ignore[attr-defined]
     Group.objects.get_or_create(name="Front desk")  # the staff-groups migration creates it
-    Token.objects.create(user=User.objects.get(email="patient@clinic.test"))
 
 
 @pytest.mark.django_db

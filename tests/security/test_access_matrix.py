@@ -26,7 +26,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from booking import services
 from booking.models import Appointment, MassageType, Notification
@@ -159,6 +159,13 @@ API: dict[str, Probe] = {
     "api/docs/": Probe("/api/docs/", EVERYONE),
     "api/v1/auth/register/": Probe("/api/v1/auth/register/", answers(400), method="post"),
     "api/v1/auth/token/": Probe("/api/v1/auth/token/", answers(400), method="post"),
+    # Everyone signed in ends their own tokens; a session (these clients) has none to end at logout.
+    "api/v1/auth/logout/": Probe("/api/v1/auth/logout/", answers(400, anonymous=401), method="post"),
+    "api/v1/auth/logout-all/": Probe("/api/v1/auth/logout-all/", answers(204, anonymous=401), method="post"),
+    "api/v1/^auth/tokens/$": Probe("/api/v1/auth/tokens/", answers(200, anonymous=401)),
+    "api/v1/^auth/tokens/(?P<id>[^/.]+)/$": Probe(
+        "/api/v1/auth/tokens/{api_token}/", {**API_PATIENT_OWN, PATIENT_A: 204}, method="delete"
+    ),
     # Without the massage type and dates: a field error for anyone.
     "api/v1/availability/": Probe("/api/v1/availability/", answers(400)),
     "api/v1/^massage-types/$": Probe("/api/v1/massage-types/", EVERYONE),
@@ -206,7 +213,7 @@ ADMIN_SITE: dict[str, Probe] = {
     "admin/r/<path:content_type_id>/<path:object_id>/": Probe(
         "/admin/r/{therapist_content_type}/{therapist_a}/", answers(ADMIN_LOGIN, front_desk=404, owner=404)
     ),
-    "admin/^(?P<app_label>auth|authtoken|clinic|therapists|booking)/$": Probe("/admin/booking/", ADMIN_STAFF),
+    "admin/^(?P<app_label>auth|clinic|therapists|booking)/$": Probe("/admin/booking/", ADMIN_STAFF),
     # The front desk may not see the auth app at all: its index is absent for them.
     "admin/(?P<url>.*)$": Probe("/admin/no-such-page/", answers(ADMIN_LOGIN, front_desk=404, owner=404)),
     "admin/dashboard/": Probe("/admin/dashboard/", ADMIN_STAFF),
@@ -234,7 +241,6 @@ NOBODY_MAY: dict[str, set[str]] = {
 # The object of each model that the admin pages open (a key of World.ids).
 ADMIN_OBJECT = {
     "auth.group": "front_desk_group",
-    "authtoken.tokenproxy": "patient_a",
     "clinic.user": "patient_a",
     "therapists.therapist": "therapist_a",
     "therapists.workinghours": "working_hours",
@@ -353,9 +359,10 @@ def world(clock: object, settings: Any) -> Iterator[World]:
         start=datetime(2026, 3, 6, 9, tzinfo=CLINIC_ZONE),
         end=datetime(2026, 3, 6, 17, tzinfo=CLINIC_ZONE),
     )
-    Token.objects.create(user=alice)
+    alices_token, _ = AuthToken.objects.create(user=alice)
     ids = {
         "patient_a": alice.pk,
+        "api_token": alices_token.token_key,
         "therapist_a": carol.pk,
         "appointment": upcoming.pk,
         "past": past.pk,

@@ -56,3 +56,17 @@ def test_responses_carry_security_headers(path: str) -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_debug_is_off_unless_asked_for() -> None:
+    script = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    skipped = {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in skipped}
+    environment.update(DJANGO_SETTINGS_MODULE="clinic.settings", SECRET_KEY=secrets.token_urlsafe(60))
+
+    result = subprocess.run(  # noqa: S603  (our own interpreter and settings)
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -23,7 +23,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from booking.models import Appointment, MassageType
 from booking.tasks import dispatch_due_notifications
@@ -61,8 +61,8 @@ def every_log_record(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixtu
 
 
 def token_client(user: User) -> Client:
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = AuthToken.objects.create(user=user)
+    return Client(HTTP_AUTHORIZATION=f"Token {token}")
 
 
 def leaks(text: str) -> list[str]:

@@ -29,7 +29,7 @@ from django.db import close_old_connections
 from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -184,8 +184,8 @@ def world(
     }
     cache.clear()
     yield World(
-        patient_token=Token.objects.create(user=patient).key,
-        therapist_token=Token.objects.create(user=therapist.user).key,
+        patient_token=AuthToken.objects.create(user=patient)[1],
+        therapist_token=AuthToken.objects.create(user=therapist.user)[1],
     )
     KNOWN.by_kind = {}
     cache.clear()

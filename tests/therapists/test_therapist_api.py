@@ -53,11 +53,11 @@ def test_anonymous_callers_are_refused(method, path, therapist) -> None:
 
 
 def test_token_authentication_works_for_therapists(therapist, clock) -> None:
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token = Token.objects.create(user=therapist.user)
+    _, token = AuthToken.objects.create(user=therapist.user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get(f"{BASE}/schedule/").status_code == 200
 
 
