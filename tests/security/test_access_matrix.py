@@ -26,6 +26,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from booking import services
@@ -116,6 +118,12 @@ SITE: dict[str, Probe] = {
     "appointments/<int:pk>/confirmed/": Probe("/appointments/{appointment}/confirmed/", PATIENT_OWN),
     "appointments/<int:pk>/calendar.ics": Probe("/appointments/{appointment}/calendar.ics", PATIENT_OWN),
     "accounts/signup/": Probe("/accounts/signup/", EVERYONE),
+    # The code page belongs to a sign-up in this session; without one, back to the sign-up form.
+    "accounts/signup/sent/": Probe("/accounts/signup/sent/", answers(302)),
+    # The link's page only shows a button (a mail scanner's GET confirms nothing).
+    "accounts/confirm/<str:token>/": Probe("/accounts/confirm/forged-token/", EVERYONE),
+    # A new link for the signed-in account's own address (already confirmed here: just a message).
+    "accounts/confirm/resend/": Probe("/accounts/confirm/resend/", answers(302, anonymous=LOGIN), method="post"),
     # Django's sign-in sends someone already signed in on to the home page.
     "accounts/login/": Probe("/accounts/login/", answers(302, anonymous=200)),
     # Signing out is a POST (a GET could be forged by any page's <img>).
@@ -125,6 +133,20 @@ SITE: dict[str, Probe] = {
     # A forged reset link shows the "invalid link" page, never a form.
     "accounts/reset/<uidb64>/<token>/": Probe("/accounts/reset/MQ/set-password/", EVERYONE),
     "accounts/reset/done/": Probe("/accounts/reset/done/", EVERYONE),
+    # Two-factor sign-in is for those who read health data; patients have no such page (404).
+    # Carol has set up her app, so her unverified session is sent on to verify; the others set one up.
+    "accounts/two-factor/": Probe(
+        "/accounts/two-factor/", answers(200, anonymous=LOGIN, patient_a=404, patient_b=404, therapist_a=302)
+    ),
+    "accounts/two-factor/verify/": Probe(
+        "/accounts/two-factor/verify/", answers(302, anonymous=LOGIN, patient_a=404, patient_b=404, therapist_a=200)
+    ),
+    # New recovery codes need a verified session: to verify (Carol) or to set up the app (the rest).
+    "accounts/two-factor/recovery-codes/": Probe(
+        "/accounts/two-factor/recovery-codes/",
+        answers(302, anonymous=LOGIN, patient_a=404, patient_b=404),
+        method="post",
+    ),
 }
 
 PORTAL_PAGES: dict[str, Probe] = {
@@ -213,7 +235,7 @@ ADMIN_SITE: dict[str, Probe] = {
     "admin/r/<path:content_type_id>/<path:object_id>/": Probe(
         "/admin/r/{therapist_content_type}/{therapist_a}/", answers(ADMIN_LOGIN, front_desk=404, owner=404)
     ),
-    "admin/^(?P<app_label>auth|clinic|therapists|booking)/$": Probe("/admin/booking/", ADMIN_STAFF),
+    "admin/^(?P<app_label>auth|clinic|therapists|booking|otp_totp|otp_static)/$": Probe("/admin/booking/", ADMIN_STAFF),
     # The front desk may not see the auth app at all: its index is absent for them.
     "admin/(?P<url>.*)$": Probe("/admin/no-such-page/", answers(ADMIN_LOGIN, front_desk=404, owner=404)),
     "admin/dashboard/": Probe("/admin/dashboard/", ADMIN_STAFF),
@@ -234,12 +256,17 @@ FRONT_DESK_MAY: dict[str, set[str]] = {
 }
 # Model admins that refuse an action to everyone, the owner too.
 NOBODY_MAY: dict[str, set[str]] = {
+    # A device made in the admin would have a secret someone other than its holder saw.
+    "otp_totp.totpdevice": {"add"},
+    "otp_static.staticdevice": {"add"},
     "booking.appointment": {"delete"},  # appointments are kept: cancel instead
     "booking.notification": {"add", "delete"},  # rows come from the booking services
     "therapists.sessionnote": {"add", "change", "delete"},  # the therapist's record, read-only in admin
 }
 # The object of each model that the admin pages open (a key of World.ids).
 ADMIN_OBJECT = {
+    "otp_totp.totpdevice": "totp_device",
+    "otp_static.staticdevice": "static_device",
     "auth.group": "front_desk_group",
     "clinic.user": "patient_a",
     "therapists.therapist": "therapist_a",
@@ -360,9 +387,15 @@ def world(clock: object, settings: Any) -> Iterator[World]:
         end=datetime(2026, 3, 6, 17, tzinfo=CLINIC_ZONE),
     )
     alices_token, _ = AuthToken.objects.create(user=alice)
+    # Carol has set up two-factor sign-in (an app and recovery codes); nobody else has.
+    carols_app = TOTPDevice.objects.create(user=carol.user, name="Authenticator app", confirmed=True)
+    carols_codes = StaticDevice.objects.create(user=carol.user, name="Recovery codes", confirmed=True)
+    carols_codes.token_set.create(token="abcdefgh")
     ids = {
         "patient_a": alice.pk,
         "api_token": alices_token.token_key,
+        "totp_device": carols_app.pk,
+        "static_device": carols_codes.pk,
         "therapist_a": carol.pk,
         "appointment": upcoming.pk,
         "past": past.pk,
