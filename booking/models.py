@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from booking.intake import Pressure
 from clinic.constraints import PostgresExclusionConstraint, TsTzRange
+from clinic.plain_text import validate_single_line
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -31,7 +32,8 @@ class MassageTypeQuerySet(models.QuerySet["MassageType"]):
 class MassageType(models.Model):
     """A kind of session the clinic offers, with its length, price and room turnover."""
 
-    name = models.CharField(max_length=100, unique=True)
+    # In every notice's subject and calendar SUMMARY: one line, no control characters.
+    name = models.CharField(max_length=100, unique=True, validators=[validate_single_line])
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     good_for = models.TextField(

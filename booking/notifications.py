@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -72,18 +73,43 @@ def deliver(notification_id: int, *, handoff: str = "", now: datetime | None = N
         outbox.mark_void(notification_id, token=token, reason=reason)
         return Outcome("void")
     try:
-        build_message(notification, now=now).send()
+        message = build_message(notification, now=now)
+        message.message()  # the headers and MIME parts, checked here rather than halfway through SMTP
+    except Exception as exc:
+        # The row's data cannot make an e-mail (a bug, or an old row with a line break in a
+        # name): every retry would fail the same way, whatever the exception's class.
+        return _fail_for_good(notification_id, token=token, exc=exc, what="could not be rendered")
+    try:
+        message.send()
     except TRANSIENT_ERRORS as exc:
         pause = outbox.release_for_retry(notification_id, token=token, error=_describe(exc), now=now)
         if pause is None:
             return Outcome("failed", error=exc)
         return Outcome("retry", retry_in=pause, error=exc)
     except Exception as exc:
-        # A bug, not the weather: trying again would fail the same way.
-        outbox.mark_failed(notification_id, token=token, error=_describe(exc))
-        raise
+        return _fail_for_good(notification_id, token=token, exc=exc, what="could not be sent")
     outbox.mark_sent(notification_id, token=token, now=now)
     return Outcome("sent")
+
+
+def _fail_for_good(notification_id: int, *, token: str, exc: Exception, what: str) -> Outcome:
+    """Mark the row failed with a reason that names the error but quotes none of its text."""
+    # An exception's message may quote what it choked on (a subject, a template's context,
+    # the intake): neither the row, shown in admin, nor the log gets it.
+    reason = f"The notice {what} and will not be retried: {type(exc).__name__} in {_where(exc)}."
+    outbox.mark_failed(notification_id, token=token, error=reason)
+    logger.error("Notification %s failed for good: %s", notification_id, reason)
+    return Outcome("failed", error=exc)
+
+
+def _where(exc: BaseException) -> str:
+    """Return the module, function and line that raised the exception."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "an unknown place"
+    frame = frames[-1]
+    module = frame.filename.rsplit("site-packages/", 1)[-1].removeprefix(str(settings.BASE_DIR) + "/")
+    return f"{module}:{frame.lineno} ({frame.name})"
 
 
 def obsolete_reason(notification: Notification, *, now: datetime) -> str:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from booking.models import MassageType
 
 from clinic.constraints import PostgresExclusionConstraint, WallClockRange
+from clinic.plain_text import validate_single_line
 
 
 def new_calendar_token() -> str:
@@ -37,7 +38,8 @@ class Therapist(models.Model):
     """A massage therapist who works at the clinic."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="therapist")
-    display_name = models.CharField(max_length=100)
+    # Shown in e-mail and calendar files: one line, no control characters.
+    display_name = models.CharField(max_length=100, validators=[validate_single_line])
     bio = models.TextField(blank=True)
     massage_types = models.ManyToManyField("booking.MassageType", related_name="therapists", blank=True)
     is_active = models.BooleanField(default=True)

@@ -19,6 +19,7 @@ from booking.models import Appointment, MassageType, Status
 from booking.services import INTAKE_FIELDS, IntakeData, cancel_deadline, patient_can_change
 from clinic import login_throttle
 from clinic.models import User, normalize_phone
+from clinic.plain_text import validate_single_line
 from therapists.models import Therapist
 
 MAX_AVAILABILITY_DAYS = 62
@@ -45,8 +46,8 @@ class UserSerializer(serializers.ModelSerializer[User]):
 class RegisterSerializer(serializers.Serializer[User]):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-    first_name = serializers.CharField(max_length=150)
-    last_name = serializers.CharField(max_length=150)
+    first_name = serializers.CharField(max_length=150, validators=[validate_single_line])
+    last_name = serializers.CharField(max_length=150, validators=[validate_single_line])
     phone = serializers.CharField(max_length=30)
 
     def validate_email(self, value: str) -> str:
