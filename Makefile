@@ -52,6 +52,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 # The settings default to production (DEBUG off); the demo runs with DEBUG on unless told otherwise.
 run: export DEBUG := $(or $(DEBUG),1)
 run: $(VENV)/.installed-run
+	$(BIN)/python manage.py prepare_local_run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo

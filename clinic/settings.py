@@ -27,19 +27,17 @@ _secret = env.str("SECRET_KEY", default="")
 if not _secret:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    # A dev-only secret, kept in var/ so sessions survive a restart of `make run`.
-    VAR_DIR.mkdir(exist_ok=True)
+    # `make run` writes a dev-only secret to var/ (so sessions survive a restart); without
+    # it, a key for this process only. Importing the settings never writes a file.
     _secret_file = VAR_DIR / "dev-secret-key"
-    if not _secret_file.exists():
-        _secret_file.write_text(secrets.token_urlsafe(50))
-    _secret = _secret_file.read_text().strip()
+    _secret = _secret_file.read_text().strip() if _secret_file.exists() else secrets.token_urlsafe(50)
 SECRET_KEY = _secret
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,9 +51,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clinic",
     "therapists",
     "booking",
+    "clinic.two_factor.apps.TwoFactorConfig",
 ]
 
 MIDDLEWARE = [
@@ -65,9 +67,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinic.two_factor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "clinic.headers.PrivacyHeadersMiddleware",
     "clinic.outage.DatabaseOutageMiddleware",
 ]
 
@@ -129,7 +134,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -153,7 +157,7 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 _broker_dir = VAR_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir.mkdir(parents=True, exist_ok=True)
+    # The folders are made by `make run` (manage.py prepare_var): settings write no files.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -203,6 +207,14 @@ BOOKING_HORIZON = timedelta(days=env.int("BOOKING_HORIZON_DAYS", default=60))
 CANCELLATION_WINDOW = timedelta(hours=env.float("CANCELLATION_WINDOW_HOURS", default=24))
 MAX_ACTIVE_APPOINTMENTS = env.int("MAX_ACTIVE_APPOINTMENTS", default=4)
 REMINDER_OFFSETS = [timedelta(hours=h) for h in env.list("REMINDER_OFFSETS_HOURS", cast=float, default=[24, 2])]
+
+# Staff and therapists read health data: with this on they open the admin, the portal and
+# the therapist API only after a code from an authenticator app (clinic.two_factor).
+# On in production; `make run` (DEBUG=1) leaves it off for the demo logins.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = CLINIC_NAME
+# The admin never shows a device's secret or QR code, not even to the owner.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # How many proxies in front of the site set X-Forwarded-For. With 0 (the default) the header
 # is ignored and the client is the connection's address; with n, the n-th address from the

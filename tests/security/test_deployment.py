@@ -70,3 +70,33 @@ def test_debug_is_off_unless_asked_for() -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+NO_WRITES = """
+import pathlib, sys
+
+def refuse(*args, **kwargs):
+    raise SystemExit("settings wrote to the file system: " + repr(args[:1]))
+
+pathlib.Path.mkdir = refuse
+pathlib.Path.write_text = refuse
+pathlib.Path.write_bytes = refuse
+import clinic.settings
+print("imported")
+"""
+
+
+@pytest.mark.parametrize("debug", ["1", "0"])
+def test_importing_the_settings_writes_no_files(debug: str) -> None:
+    skipped = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_BROKER_URL"}
+    environment = {k: v for k, v in os.environ.items() if k not in skipped}
+    environment.update(DEBUG=debug, CELERY_BROKER_URL="filesystem://")
+    if debug == "0":
+        environment["SECRET_KEY"] = secrets.token_urlsafe(60)
+
+    result = subprocess.run(  # noqa: S603  (our own interpreter and settings)
+        [sys.executable, "-c", NO_WRITES], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "imported"
