@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
@@ -18,7 +17,8 @@ from booking.intake import RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
 from booking.services import INTAKE_FIELDS, IntakeData, cancel_deadline, patient_can_change
 from clinic import login_throttle
-from clinic.models import User, normalize_phone
+from clinic.accounts import NewPatient
+from clinic.models import User, canonical_email, normalize_phone
 from clinic.plain_text import validate_single_line
 from therapists.models import Therapist
 
@@ -51,10 +51,8 @@ class RegisterSerializer(serializers.Serializer[User]):
     phone = serializers.CharField(max_length=30)
 
     def validate_email(self, value: str) -> str:
-        email = User.objects.normalize_email(value).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise serializers.ValidationError("An account with this e-mail address already exists.")
-        return email
+        # No "already exists" error: sign-up must not tell who has an account (clinic.accounts).
+        return canonical_email(value)
 
     def validate_phone(self, value: str) -> str:
         try:
@@ -70,20 +68,13 @@ class RegisterSerializer(serializers.Serializer[User]):
             raise serializers.ValidationError({"password": " ".join(exc.messages)}) from exc
         return attrs
 
-    def create(self, validated_data: dict[str, Any]) -> User:
-        try:
-            with transaction.atomic():
-                user = User.objects.create_user(**validated_data)
-                _, self.token = AuthToken.objects.create(user=user)
-        except IntegrityError as exc:
-            # Two sign-ups with one address at once: the unique constraint decides.
-            raise serializers.ValidationError({"email": "An account with this e-mail address already exists."}) from exc
-        return user
+    def person(self) -> NewPatient:
+        """Return the validated sign-up as the account service's value."""
+        return NewPatient(**self.validated_data)
 
 
-class SignedInSerializer(serializers.Serializer[Any]):
-    token = serializers.CharField(read_only=True)
-    user = UserSerializer(read_only=True)
+class SignUpAcceptedSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField(read_only=True)
 
 
 class TokenRequestSerializer(serializers.Serializer[Any]):

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from knox.models import AuthToken
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -30,7 +30,9 @@ from booking.api.filters import AppointmentFilter, TherapistFilter
 from booking.api.schema import error_responses
 from booking.availability import find_slots
 from booking.models import Appointment, MassageType
+from clinic import accounts
 from clinic.models import User
+from clinic.rate_limits import client_ident
 from therapists.models import Therapist
 
 # The open endpoints read no credentials: a stale or forged token sent along (an app that
@@ -56,17 +58,26 @@ class RegisterView(APIView):
     @extend_schema(
         operation_id="auth_register",
         request=s.RegisterSerializer,
-        responses={201: s.SignedInSerializer, **error_responses(400, 429)},
+        responses={202: s.SignUpAcceptedSerializer, **error_responses(400, 429)},
         auth=[],
         tags=["auth"],
+        description=(
+            "Answers 202 the same way for a new address and for one that already has an account "
+            "(that one is told so by e-mail). A new account gets a confirmation e-mail; sign in with "
+            "`auth/token/`. Until the address is confirmed the account holds one upcoming booking."
+        ),
     )
     def post(self, request: Request) -> Response:
-        """Open a patient account and return its API token."""
+        """Open a patient account and e-mail its confirmation; the answer never tells whether the address was known."""
         serializer = s.RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = serializer.save()
-        body = {"token": serializer.token, "user": s.UserSerializer(user).data}
-        return Response(body, status=status.HTTP_201_CREATED)
+        try:
+            accounts.sign_up(person=serializer.person(), client=client_ident(request))
+        except accounts.TooManyRequests as exc:
+            raise exceptions.Throttled(wait=exc.seconds, detail=exc.message) from exc
+        email = serializer.validated_data["email"]
+        detail = f"We sent a message to {email}. Open it to confirm the address, then sign in."
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
 
 
 class TokenView(APIView):

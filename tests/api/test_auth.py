@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from knox.crypto import hash_token
 from knox.models import AuthToken
 
@@ -23,30 +24,29 @@ NEW_PATIENT = {
 
 
 @pytest.mark.django_db
-def test_register_opens_a_patient_account_and_returns_its_token(api):
+def test_register_opens_an_unconfirmed_patient_account_and_emails_its_confirmation(api):
     response = api.post(REGISTER, NEW_PATIENT, format="json")
 
-    assert response.status_code == 201
-    body = response.json()
+    assert response.status_code == 202
+    detail = "We sent a message to erin.evans@example.test. Open it to confirm the address, then sign in."
+    assert response.json() == {"detail": detail}
     user = User.objects.get(email="erin.evans@example.test")
-    assert AuthToken.objects.get(user=user).digest == hash_token(body["token"])
-    assert body["user"] == {
-        "id": user.pk,
-        "email": "erin.evans@example.test",
-        "first_name": "Erin",
-        "last_name": "Evans",
-        "phone": "+16175550199",
-    }
-    assert "password" not in body["user"]
+    assert (user.first_name, user.last_name, user.phone) == ("Erin", "Evans", "+16175550199")
     assert user.check_password("lumbar-stretch-2026")
     assert not user.is_staff
+    assert user.email_confirmed_at is None
+    [message] = mail.outbox
+    assert message.to == ["erin.evans@example.test"]
+    assert "/accounts/confirm/" in message.body
+    assert not AuthToken.objects.filter(user=user).exists()
 
 
 @pytest.mark.django_db
-def test_the_new_token_opens_the_appointments(api):
-    token = api.post(REGISTER, NEW_PATIENT, format="json").json()["token"]
+def test_the_new_account_signs_in_and_opens_the_appointments(api):
+    api.post(REGISTER, NEW_PATIENT, format="json")
+    token = api.post(TOKEN, {"email": NEW_PATIENT["email"], "password": NEW_PATIENT["password"]}, format="json")
 
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
     response = api.get("/api/v1/appointments/")
 
     assert response.status_code == 200
@@ -54,14 +54,18 @@ def test_the_new_token_opens_the_appointments(api):
 
 
 @pytest.mark.django_db
-def test_a_taken_email_is_a_field_error_whatever_its_case(api, patient):
-    response = api.post(REGISTER, {**NEW_PATIENT, "email": "ALICE@example.test"}, format="json")
+def test_a_known_address_gets_the_same_answer_and_an_already_registered_email(api, patient):
+    unknown = api.post(REGISTER, NEW_PATIENT, format="json")
+    known = api.post(REGISTER, {**NEW_PATIENT, "email": "ALICE@example.test"}, format="json")
 
-    assert response.status_code == 400
-    error = error_of(response)
-    assert error["code"] == "invalid"
-    assert set(error["fields"]) == {"email"}
-    assert User.objects.filter(email__iexact="alice@example.test").count() == 1
+    assert known.status_code == unknown.status_code == 202
+    assert set(known.json()) == set(unknown.json()) == {"detail"}
+    assert User.objects.filter(email="alice@example.test").count() == 1
+    assert not User.objects.get(email="alice@example.test").check_password(NEW_PATIENT["password"])
+    told = [m for m in mail.outbox if m.to == ["alice@example.test"]]
+    assert len(told) == 1
+    assert "already have" in told[0].subject
+    assert "/accounts/password-reset/" in told[0].body
 
 
 @pytest.mark.django_db
@@ -137,7 +141,7 @@ def test_an_inactive_account_gets_no_token(api, patient):
 def test_registering_is_throttled(api):
     for number in range(10):
         response = api.post(REGISTER, {**NEW_PATIENT, "email": f"p{number}@example.test"}, format="json")
-        assert response.status_code == 201
+        assert response.status_code == 202
 
     response = api.post(REGISTER, {**NEW_PATIENT, "email": "p10@example.test"}, format="json")
 
