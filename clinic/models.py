@@ -110,7 +110,7 @@ class User(AbstractUser):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # set_password() keeps the raw password until the save; an existing account whose
         # password changes must lose every token the old one opened.
-        changed = self._password is not None and not self._state.adding
+        changed = getattr(self, "_password", None) is not None and not self._state.adding
         super().save(*args, **kwargs)
         if changed:
             password_changed.send(sender=self.__class__, user=self)
