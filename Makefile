@@ -73,6 +73,8 @@ check-postgres: $(VENV)/.installed-dev
 test: check-postgres
 	$(TEST_ENV) $(BIN)/pytest tests
 
+# mypy's Django plugin imports the settings: load them as the demo does.
+lint: export DEBUG := 1
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

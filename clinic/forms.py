@@ -85,7 +85,7 @@ class SignupForm(BaseUserCreationForm):
     def _get_validation_exclusions(self) -> set[str]:
         # A known address is the sign-up service's to answer (by e-mail only): no unique
         # or constraint error on the form. The form field has already checked its shape.
-        return {*super()._get_validation_exclusions(), "email"}
+        return {*super()._get_validation_exclusions(), "email"}  # type: ignore[misc]  # Django's, not in the stubs
 
     def clean_phone(self) -> str:
         return normalize_phone(self.cleaned_data["phone"])

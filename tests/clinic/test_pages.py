@@ -354,7 +354,9 @@ SIGNUP_FORM = {
 
 
 def _code_from(message: Any) -> str:
-    return re.search(r"code on the page where you signed up: (\d{6})", message.body).group(1)
+    found = re.search(r"code on the page where you signed up: (\d{6})", message.body)
+    assert found, message.body
+    return found.group(1)
 
 
 @pytest.mark.django_db

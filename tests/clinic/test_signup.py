@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core import mail
@@ -40,7 +40,9 @@ def sign_up(client: Client, email: str) -> Any:
 
 
 def link_in(message: Any) -> str:
-    return re.search(r"https?://\S+/accounts/confirm/\S+", message.body).group(0)
+    found = re.search(r"https?://\S+/accounts/confirm/\S+", message.body)
+    assert found, message.body
+    return found.group(0)
 
 
 @pytest.mark.django_db
@@ -116,7 +118,7 @@ def test_the_signed_link_confirms_on_a_button_and_signs_in_only_on_first_use() -
 
 @pytest.mark.django_db
 def test_a_tampered_or_stale_link_is_refused() -> None:
-    user = UserFactory(email="erin@example.test", email_confirmed_at=None)
+    user = cast(User, UserFactory(email="erin@example.test", email_confirmed_at=None))
     token = accounts.confirmation_token(user)
 
     assert Client().post(reverse("confirm_email", args=[token[:-2] + "xx"])).status_code == 400
