@@ -28,6 +28,7 @@ from booking.admin_forms import (
 from booking.admin_views import write_appointments_csv
 from booking.exceptions import BookingError
 from booking.models import Appointment, MassageType, Status
+from clinic.admin_lookups import AllowListedLookups
 from clinic.dashboard import clinic_today, clinic_week
 from clinic.models import User
 
@@ -41,7 +42,7 @@ def staff(request: HttpRequest) -> User:
 
 
 @admin.register(MassageType)
-class MassageTypeAdmin(admin.ModelAdmin):
+class MassageTypeAdmin(AllowListedLookups):
     list_display = ["name", "duration_minutes", "buffer_minutes", "price", "is_active", "display_order", "booked"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug", "description", "good_for"]
@@ -135,7 +136,7 @@ BOOKING_FIELDS = ["patient", "contact", "massage_type", "therapist", "start", "e
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(AllowListedLookups):
     form = AppointmentChangeForm
     add_form = AppointmentAddForm
     list_display = ["when", "therapist", "patient_name", "massage_type", "status", "price", "red_flag"]

@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from booking import outbox
 from booking.models import Notification, NotificationStatus
+from clinic.admin_lookups import AllowListedLookups
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(AllowListedLookups):
     list_display = ["due_at", "kind", "status", "recipient", "appointment", "attempts", "last_error", "sent_at"]
     list_filter = ["status", "kind"]
     search_fields = ["recipient"]

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from booking.models import Appointment, Status
+from clinic.admin_lookups import AllowListedLookups
 from clinic.models import User
 
 PERMISSION_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
@@ -78,7 +79,7 @@ class TherapistFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AllowListedLookups, BaseUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["last_name", "first_name", "email"]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from booking.models import Appointment, Status
+from clinic.admin_lookups import AllowListedLookups
 from therapists.models import Therapist, TimeOff, WorkingHours
 from therapists.services import Span, span_problems
 
@@ -56,7 +57,7 @@ class TimeOffInline(admin.TabularInline):
 
 
 @admin.register(Therapist)
-class TherapistAdmin(admin.ModelAdmin):
+class TherapistAdmin(AllowListedLookups):
     list_display = ["display_name", "email", "offers", "is_active", "schedule"]
     list_filter = ["is_active", "massage_types"]
     search_fields = ["display_name", "user__email", "user__first_name", "user__last_name"]
@@ -109,7 +110,7 @@ class TherapistAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(AllowListedLookups):
     list_display = ["therapist", "weekday", "start", "end"]
     list_filter = ["weekday", "therapist"]
     search_fields = ["therapist__display_name"]
@@ -119,7 +120,7 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(AllowListedLookups):
     list_display = ["therapist", "start", "end", "reason", "created_at"]
     list_filter = ["therapist"]
     search_fields = ["therapist__display_name", "reason"]

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from clinic.admin_lookups import AllowListedLookups
 from therapists.models import SessionNote, SessionNoteRevision
 
 CONTENT_FIELDS = ("subjective", "objective", "assessment", "plan", "pain_after")
@@ -39,7 +40,7 @@ class SessionNoteRevisionInline(ReadOnlyMixin, admin.StackedInline):
 
 
 @admin.register(SessionNote)
-class SessionNoteAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SessionNoteAdmin(ReadOnlyMixin, AllowListedLookups):
     list_display = ["appointment", "therapist", "patient", "revision", "updated_at", "updated_by"]
     list_select_related = ["appointment__therapist", "appointment__patient", "appointment__massage_type", "updated_by"]
     list_filter = ["appointment__therapist"]
