@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -17,13 +18,15 @@ from booking.models import Appointment
 from clinic import dashboard
 
 CSV_COLUMNS = ["start", "end", "therapist", "patient", "email", "phone", "massage_type", "status", "price"]
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell that starts with one of these as a formula. A spreadsheet that
+# splits on another separator (`;`, tab, `|`) or on line breaks starts a new cell after each
+# of them, so a character that follows one inside our cell starts a cell too.
+FORMULA_START = re.compile(r"(?:^|(?<=[,;\t|\r\n]))(?=[=+\-@\t\r])")
 
 
-def _cell(value: str) -> str:
-    """Return free text safe to open in a spreadsheet (no formula injection)."""
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+def spreadsheet_cell(value: object) -> str:
+    """Return the value as text that no spreadsheet runs as a formula (a ' before each formula start)."""
+    return FORMULA_START.sub("'", str(value))
 
 
 def write_appointments_csv(appointments: Iterable[Appointment], filename: str) -> HttpResponse:
@@ -34,19 +37,18 @@ def write_appointments_csv(appointments: Iterable[Appointment], filename: str) -
     writer.writerow(CSV_COLUMNS)
     for appointment in appointments:
         patient = appointment.patient
-        writer.writerow(
-            [
-                f"{timezone.localtime(appointment.start):%Y-%m-%d %H:%M}",
-                f"{timezone.localtime(appointment.end):%Y-%m-%d %H:%M}",
-                _cell(str(appointment.therapist)),
-                _cell(patient.get_full_name()),
-                _cell(patient.email),
-                patient.phone,  # validated E.164, so its leading + is not a formula
-                _cell(str(appointment.massage_type)),
-                appointment.get_status_display(),
-                f"{appointment.price}",
-            ]
-        )
+        row = [
+            f"{timezone.localtime(appointment.start):%Y-%m-%d %H:%M}",
+            f"{timezone.localtime(appointment.end):%Y-%m-%d %H:%M}",
+            appointment.therapist,
+            patient.get_full_name(),
+            patient.email,
+            patient.phone,
+            appointment.massage_type,
+            appointment.get_status_display(),
+            appointment.price,
+        ]
+        writer.writerow([spreadsheet_cell(value) for value in row])
     return response
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -91,7 +92,7 @@ def test_the_export_has_exactly_the_filtered_rows(diary, front_desk_client: Clie
             "therapist": "Carol Chen",
             "patient": "Alice Archer",
             "email": "alice@example.test",
-            "phone": "+16175550100",
+            "phone": "'+16175550100",  # text, not a number a spreadsheet would strip the + from
             "massage_type": "Deep tissue",
             "status": "Confirmed",
             "price": "90.00",
@@ -120,6 +121,29 @@ def test_a_formula_in_a_name_is_not_run_by_a_spreadsheet(diary, admin_client: Cl
     patient.save()
     rows = _exported(admin_client, "when=today")
     assert rows[0]["patient"].startswith("'=HYPERLINK")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("X;=1+1", "X;'=1+1"),
+        ("a,@SUM(1)", "a,'@SUM(1)"),
+        ("b\t-2", "b\t'-2"),
+        ("c|+3", "c|'+3"),
+        ("d\n=4", "d\n'=4"),
+    ],
+)
+def test_no_piece_of_a_cell_runs_as_a_formula_whatever_the_separator(
+    diary, admin_client: Client, patient, name: str, cell: str
+) -> None:
+    User.objects.filter(pk=patient.pk).update(first_name=name, last_name="")
+    [row] = _exported(admin_client, "when=today")
+    assert row["patient"] == cell
+    # Split as a spreadsheet might (on , ; tab | or a line break): no piece starts a formula.
+    pieces = re.split(r"[,;\t|\r\n]", row["patient"])
+    assert not [piece for piece in pieces if piece[:1] in ("=", "+", "-", "@")]
 
 
 @pytest.mark.django_db
