@@ -35,7 +35,7 @@ except (psycopg.Error, ValueError):
 endef
 export PG_CHECK
 
-.PHONY: run test lint bench check-postgres
+.PHONY: run test test-deep lint bench check-postgres prepare-test-machine
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,11 +67,25 @@ run: $(VENV)/.installed-run
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONUNBUFFERED=1 exec $(BIN)/honcho start --port $(PORT)
 
+# PostgreSQL and Redis up, Chromium and node installed (see the script: it starts or installs
+# what it can, else names the command to run).
+prepare-test-machine:
+	@bin/prepare-test-machine '$(TEST_DATABASE_URL)' '$(TEST_REDIS_URL)' '$(CHROMIUM_PATH)'
+
+# The test suite's node tools, exactly as package-lock.json pins them.
+node_modules/.package-lock.json: package.json package-lock.json | prepare-test-machine
+	npm ci --no-audit --no-fund --loglevel=error
+
 check-postgres: $(VENV)/.installed-dev
 	@$(BIN)/python -c "$$PG_CHECK" '$(TEST_DATABASE_URL)'
 
-test: check-postgres
+test: prepare-test-machine node_modules/.package-lock.json check-postgres
+	@mkdir -p var/staticfiles
 	$(TEST_ENV) $(BIN)/pytest tests
+
+# The property tests with many more examples, freshly drawn.
+test-deep: prepare-test-machine node_modules/.package-lock.json check-postgres
+	$(TEST_ENV) HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/booking/test_availability_property.py
 
 # mypy's Django plugin imports the settings: load them as the demo does.
 lint: export DEBUG := 1

@@ -9,14 +9,23 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import os
+
 import pytest
 import time_machine
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from booking.models import MassageType
 from clinic.models import User
 from tests.factories import MassageTypeFactory, TherapistFactory, UserFactory, weekly_hours
 from therapists.models import Therapist
+
+# Property tests: the same examples on every run of `make test` (no flaky CI), many more,
+# freshly drawn, with `make test-deep` (HYPOTHESIS_PROFILE=deep).
+hypothesis_settings.register_profile("ci", max_examples=60, derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("deep", max_examples=1000, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 CLINIC_ZONE = ZoneInfo("America/New_York")
 # Monday 2026-03-02 08:00 in the clinic: a week before the spring DST change (2026-03-08).

@@ -14,3 +14,7 @@ os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdefghijklmnop")
 
 from clinic.settings import *  # noqa: F403
+
+# Hashing with Django's default (PBKDF2, hundreds of thousands of rounds) is most of the
+# suite's time; the tests are about who gets in, not about the hash's strength.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

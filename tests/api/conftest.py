@@ -11,11 +11,6 @@ from rest_framework.test import APIClient
 from clinic.models import User
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def token_client(user: User) -> APIClient:
     """Return an API client that signs in with the user's token, as a mobile app would."""
     client = APIClient()

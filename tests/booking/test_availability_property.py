@@ -191,9 +191,7 @@ def _create(scenario: Scenario) -> tuple[MassageType, list[int]]:
 
 
 @pytest.mark.django_db
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(scenario=scenarios())
 def test_find_slots_agrees_with_the_minute_by_minute_reference(db: None, scenario: Scenario) -> None:
     with transaction.atomic():

@@ -23,8 +23,6 @@ DEMO_PASSWORD = "demo-pass-2026"
 @pytest.fixture
 def demo_settings(settings: object) -> object:
     settings.DEBUG = True  # type: ignore[attr-defined]
-    # The demo logins share one hash; a fast hasher keeps the suite quick.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     return settings
 
 

@@ -30,11 +30,6 @@ FORM = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def sign_up(client: Client, email: str) -> Any:
     return client.post(reverse("signup"), {**FORM, "email": email})
 

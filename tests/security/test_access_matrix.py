@@ -351,7 +351,6 @@ class World:
 @pytest.fixture
 def world(clock: object, settings: Any) -> Iterator[World]:
     """Alice and Bob (patients), Carol and Dan (therapists), the front desk and the owner, with their things."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # sign-up and token throttles count in the cache
     deep: MassageType = MassageTypeFactory.create(
         name="Deep tissue", slug="deep-tissue", duration_minutes=60, buffer_minutes=15

@@ -29,11 +29,6 @@ TOKEN = "/api/v1/auth/token/"
 LIMIT = login_throttle.FAILURE_LIMIT
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def sign_in(client: Client, email: str, password: str) -> Any:
     return client.post(LOGIN, {"username": email, "password": password})
 

@@ -35,7 +35,6 @@ LIMIT = login_throttle.FAILURE_LIMIT
 
 @pytest.fixture(autouse=True)
 def _fresh_counts(settings: Any) -> Iterator[None]:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()

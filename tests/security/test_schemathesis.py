@@ -137,11 +137,6 @@ class World:
     therapist_token: str
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def in_process_wsgi() -> Iterator[None]:
     """Keep the test's database connection open across WSGI requests, as Django's test client does."""
