@@ -5,11 +5,10 @@ The suite runs against PostgreSQL (DATABASE_URL). A missing database is a failur
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
-
-import os
 
 import pytest
 import time_machine
