@@ -28,6 +28,12 @@ class SlotTaken(BookingError):
     code = "slot_taken"
 
 
+class PatientBusy(BookingError):
+    """The patient already has another session at that time (a person is in one room at a time)."""
+
+    code = "patient_busy"
+
+
 class SlotUnavailable(BookingError):
     """The slot is not on the therapist's schedule (outside hours, time off, off the grid)."""
 

@@ -21,6 +21,7 @@ from booking.exceptions import (
     InvalidBooking,
     InvalidTransition,
     NotAllowed,
+    PatientBusy,
     PolicyRefused,
     SlotTaken,
     SlotUnavailable,
@@ -139,6 +140,28 @@ def _check_slot(
     return end, blocked_until
 
 
+def _check_patient_free(
+    *, patient_id: int, start: datetime, end: datetime, staff: bool, ignoring: int | None = None
+) -> None:
+    """Raise PatientBusy if the patient has another active session meeting [start, end)."""
+    # The session itself, not its buffer: the buffer turns the room over, the patient has left.
+    clashes = Appointment.objects.active().for_patient(patient_id).filter(start__lt=end, end__gt=start)
+    if ignoring is not None:
+        clashes = clashes.exclude(pk=ignoring)
+    clash = clashes.select_related("massage_type", "therapist").order_by("start").first()
+    if clash is None:
+        return
+    zone = timezone.get_default_timezone()
+    clash_start, clash_end = clash.start.astimezone(zone), clash.end.astimezone(zone)
+    day = f"{clash_start:%A} {clash_start.day} {clash_start:%B %Y}"
+    when = f"{day}, {clash_start:%H:%M}-{clash_end:%H:%M} ({clash_start:%Z})"
+    who = "The patient already has" if staff else "You already have"
+    raise PatientBusy(
+        f"{who} a session at that time: {clash.massage_type} with {clash.therapist} on {when}. "
+        "A person can be in one session at a time; please choose a time that does not overlap it."
+    )
+
+
 def _check_offer(*, therapist: Therapist, massage_type: MassageType) -> None:
     if not massage_type.is_active:
         raise InvalidBooking("This massage is not offered at the moment.", fields={"massage_type": "Not offered."})
@@ -173,7 +196,8 @@ def book(
     _check_start(start=start, now=now, staff=staff)
 
     # Serialise bookings per therapist: a lock on existing appointments would not stop a
-    # concurrent insert into an empty slot. Then per patient, for the hoarding limit.
+    # concurrent insert into an empty slot. Then per patient, for the limits on the patient
+    # and their other sessions.
     Therapist.objects.select_for_update().filter(pk=therapist.pk).first()
     User.objects.select_for_update().filter(pk=patient.pk).first()
 
@@ -186,6 +210,7 @@ def book(
                 code="too_many_appointments",
             )
     end, blocked_until = _check_slot(therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff)
+    _check_patient_free(patient_id=patient.pk, start=start, end=end, staff=staff)
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
@@ -280,6 +305,8 @@ def reschedule(
     # Therapist row first, then the appointment: the order every other writer takes them in
     # (book, and time off that cancels sessions), so two writers cannot deadlock.
     Therapist.objects.select_for_update().filter(pk=therapist.pk if therapist else appointment.therapist_id).first()
+    # Then the patient, as book takes it: their other sessions cannot change under the check.
+    User.objects.select_for_update().filter(pk=appointment.patient_id).first()
     locked = _lock_appointment(appointment)
     _check_change_window(appointment=locked, by=by, now=now, action="rescheduled")
     staff = _acts_for_clinic(by, locked) and _is_staff(by)
@@ -293,6 +320,9 @@ def reschedule(
     # the patient was shown; the price stays as booked.
     end, blocked_until = _check_slot(
         therapist=new_therapist, massage_type=locked.massage_type, start=start, now=now, staff=staff, ignoring=locked.pk
+    )
+    _check_patient_free(
+        patient_id=locked.patient_id, start=start, end=end, staff=_acts_for_clinic(by, locked), ignoring=locked.pk
     )
     previous_start = locked.start
     locked.therapist = new_therapist
