@@ -199,7 +199,9 @@ def book(
     # concurrent insert into an empty slot. Then per patient, for the limits on the patient
     # and their other sessions.
     Therapist.objects.select_for_update().filter(pk=therapist.pk).first()
-    User.objects.select_for_update().filter(pk=patient.pk).first()
+    # Read under the lock: the address may have been confirmed since the caller loaded the user.
+    confirmed_at = User.objects.select_for_update().filter(pk=patient.pk).values_list("email_confirmed_at", flat=True)
+    email_confirmed = confirmed_at.first() is not None
 
     if not staff:
         held = Appointment.objects.for_patient(patient).filter(status=Status.CONFIRMED, start__gte=now).count()
@@ -208,6 +210,14 @@ def book(
                 f"You already hold {held} upcoming appointments, the most we keep for one person. "
                 "Please cancel one or wait until after your next session.",
                 code="too_many_appointments",
+            )
+        if held and not email_confirmed:
+            # One booking is kept for a new account; more wait until the address is shown to be theirs.
+            raise PolicyRefused(
+                "Please confirm your e-mail address before booking more: open the link we e-mailed you. "
+                f"Check your inbox for the e-mail from {settings.CLINIC_NAME}; "
+                "you can ask for a new link on My appointments.",
+                code="email_unconfirmed",
             )
     end, blocked_until = _check_slot(therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff)
     _check_patient_free(patient_id=patient.pk, start=start, end=end, staff=staff)

@@ -1,4 +1,4 @@
-"""Rules about the patient rather than the slot: one session at a time."""
+"""Rules about the patient rather than the slot: one session at a time, and a confirmed address to book more."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from django.test import Client
 from django.urls import reverse
 
 from booking import services
-from booking.exceptions import PatientBusy
+from booking.exceptions import PatientBusy, PolicyRefused
 from booking.models import Appointment, MassageType, Status
 from clinic.models import User
 from tests.api.conftest import error_of, token_client
 from tests.conftest import CLINIC_ZONE
+from tests.factories import UserFactory
 from therapists.models import Therapist
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +181,86 @@ def test_the_admin_add_form_shows_the_patients_other_session(
     errors = response.context["adminform"].form.non_field_errors()
     assert any("The patient already has a session at that time" in error for error in errors), errors
     assert Appointment.objects.filter(patient=patient).count() == 1
+
+
+# --- A confirmed address to book more ------------------------------------------------------
+
+
+@pytest.fixture
+def unconfirmed(db: None) -> User:
+    return UserFactory(email="uma@example.test", first_name="Uma", email_confirmed_at=None)
+
+
+def test_an_unconfirmed_account_books_one_session_and_is_asked_to_confirm_before_another(
+    clock: Any, unconfirmed: User, therapist: Therapist, massage_type: MassageType
+) -> None:
+    first = book(unconfirmed, therapist, massage_type, at(4, 10))
+
+    with pytest.raises(PolicyRefused) as refused:
+        book(unconfirmed, therapist, massage_type, at(5, 10))
+
+    assert refused.value.code == "email_unconfirmed"
+    assert "confirm your e-mail address" in refused.value.message
+    assert "Check your inbox for the e-mail from Back & Balance Massage Clinic" in refused.value.message
+    assert "ask for a new link on My appointments" in refused.value.message
+    assert list(Appointment.objects.filter(patient=unconfirmed)) == [first]
+
+
+def test_once_confirmed_the_account_books_more(
+    clock: Any, unconfirmed: User, therapist: Therapist, massage_type: MassageType
+) -> None:
+    book(unconfirmed, therapist, massage_type, at(4, 10))
+    # Confirmed meanwhile, by another request: the service reads the stored row, not the caller's copy.
+    User.objects.filter(pk=unconfirmed.pk).update(email_confirmed_at=at(2, 9))
+
+    book(unconfirmed, therapist, massage_type, at(5, 10))
+
+    assert Appointment.objects.filter(patient=unconfirmed).count() == 2
+
+
+def test_a_confirmed_account_books_several_sessions(
+    clock: Any, patient: User, therapist: Therapist, massage_type: MassageType
+) -> None:
+    for day in (4, 5, 6):
+        book(patient, therapist, massage_type, at(day, 10))
+
+    assert Appointment.objects.filter(patient=patient).count() == 3
+
+
+def test_a_cancelled_session_does_not_count_against_an_unconfirmed_account(
+    clock: Any, unconfirmed: User, therapist: Therapist, massage_type: MassageType
+) -> None:
+    cancelled = book(unconfirmed, therapist, massage_type, at(4, 10))
+    services.cancel(appointment=cancelled, by=unconfirmed)
+
+    assert book(unconfirmed, therapist, massage_type, at(5, 10)).status == Status.CONFIRMED
+
+
+def test_staff_book_for_an_unconfirmed_patient_without_the_limit(
+    clock: Any, admin_user: User, unconfirmed: User, therapist: Therapist, massage_type: MassageType
+) -> None:
+    book(unconfirmed, therapist, massage_type, at(4, 10))
+
+    book(unconfirmed, therapist, massage_type, at(5, 10), by=admin_user)
+    book(unconfirmed, therapist, massage_type, at(6, 10), by=admin_user)
+
+    assert Appointment.objects.filter(patient=unconfirmed).count() == 3
+
+
+def test_the_api_answers_409_email_unconfirmed(
+    clock: Any, unconfirmed: User, therapist: Therapist, massage_type: MassageType
+) -> None:
+    api = token_client(unconfirmed)
+
+    def post(start: datetime) -> Any:
+        return api.post(
+            "/api/v1/appointments/",
+            {"massage_type": massage_type.pk, "therapist": therapist.pk, "start": start.isoformat()},
+            format="json",
+        )
+
+    assert post(at(4, 10)).status_code == 201
+    second = post(at(5, 10))
+
+    assert second.status_code == 409
+    assert error_of(second)["code"] == "email_unconfirmed"
