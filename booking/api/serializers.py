@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
@@ -20,6 +21,7 @@ from clinic import login_throttle
 from clinic.accounts import NewPatient
 from clinic.models import User, canonical_email, normalize_phone
 from clinic.plain_text import validate_single_line
+from clinic.two_factor import services as two_factor
 from therapists.models import Therapist
 
 MAX_AVAILABILITY_DAYS = 62
@@ -80,6 +82,16 @@ class SignUpAcceptedSerializer(serializers.Serializer[Any]):
 class TokenRequestSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    otp = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text=(
+            "Staff and therapists, when the clinic requires two-factor sign-in: the 6-digit code "
+            "of their authenticator app, or one of their recovery codes."
+        ),
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         request = self.context.get("request")
@@ -91,9 +103,26 @@ class TokenRequestSerializer(serializers.Serializer[Any]):
         if user is None:
             login_throttle.record_failure(request, attrs["email"])
             raise serializers.ValidationError("Unable to sign in with that e-mail address and password.")
+        if settings.TWO_FACTOR_REQUIRED and two_factor.requires_second_factor(user):
+            # Whoever can read health data signs in to the API with the second factor too.
+            if not two_factor.has_confirmed_device(user):
+                raise SecondFactorMissing()
+            if not two_factor.verify_code(user, attrs.get("otp", "")):
+                login_throttle.record_failure(request, attrs["email"])
+                raise serializers.ValidationError(
+                    {"otp": "Enter the current 6-digit code of your authenticator app, or a recovery code."}
+                )
         login_throttle.forget_failures(attrs["email"])
         attrs["user"] = user
         return attrs
+
+
+class SecondFactorMissing(exceptions.APIException):
+    status_code = 403
+    default_detail = (
+        "This account must sign in with a second factor: set up an authenticator app at /accounts/two-factor/ first."
+    )
+    default_code = "second_factor_required"
 
 
 class TokenSerializer(serializers.Serializer[Any]):

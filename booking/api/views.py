@@ -91,7 +91,7 @@ class TokenView(APIView):
     @extend_schema(
         operation_id="auth_token",
         request=s.TokenRequestSerializer,
-        responses={200: s.TokenSerializer, **error_responses(400, 429)},
+        responses={200: s.TokenSerializer, **error_responses(400, 403, 429)},
         auth=[],
         tags=["auth"],
     )
