@@ -13,7 +13,8 @@ _DESCRIPTIONS = {
     403: "Not allowed for this caller (code `permission_denied`).",
     404: "Absent, or not yours (code `not_found`).",
     409: "The slot is taken or a clinic policy refuses (codes `slot_taken`, `slot_unavailable`, "
-    "`cancellation_too_late`, `too_many_appointments`, `notice_too_short`, `beyond_horizon`, `invalid_status`).",
+    "`cancellation_too_late`, `too_many_appointments`, `notice_too_short`, `beyond_horizon`, `invalid_status`, "
+    "`patient_busy` (the patient has another session then), `email_unconfirmed` (confirm the address first)).",
     429: "Too many requests (code `throttled`); retry after the `Retry-After` header's seconds.",
 }
 
