@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.filters import EmptyFieldListFilter, ListFilter, SimpleListFilter
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
@@ -46,7 +47,7 @@ def is_secret_field(model: type[models.Model], name: str) -> bool:
     """Return whether a lookup through this field of the model could read a secret."""
     # Anything named for a token (a field, or a reverse relation such as `auth_token`), and
     # every field of a token model, whatever the library calls its columns.
-    if "token" in name or "token" in model._meta.model_name:
+    if "token" in name or "token" in (model._meta.model_name or ""):
         return True
     return name in CREDENTIAL_NAMES or name in HEALTH_NAMES
 
@@ -60,15 +61,16 @@ def touches_secret(model: type[models.Model], lookup: str) -> bool:
             field = model._meta.get_field(part)
         except FieldDoesNotExist:
             return False  # the rest are transforms and lookups (`startswith`, `year`)
-        if not field.is_relation or field.related_model is None:
+        related = field.related_model
+        if not field.is_relation or not isinstance(related, type):
             return False
-        model = field.related_model
+        model = related
     return False
 
 
 def field_filter_parameters(model: type[models.Model], path: str, filter_class: Any = None) -> set[str]:
     """Return the query parameters that Django's field list filter on `path` reads."""
-    field: Any = admin.utils.get_fields_from_path(model, path)[-1]
+    field: Any = get_fields_from_path(model, path)[-1]
     if isinstance(filter_class, type) and issubclass(filter_class, EmptyFieldListFilter):
         return {f"{path}__isempty"}
     # The same order of tests as FieldListFilter.create (django/contrib/admin/filters.py).
@@ -86,7 +88,7 @@ def filter_parameters(model: type[models.Model], list_filter: Iterable[Any], dat
     allowed: set[str] = set()
     for item in list_filter:
         if isinstance(item, type) and issubclass(item, SimpleListFilter):
-            allowed.add(item.parameter_name)
+            allowed.add(str(item.parameter_name))
         elif isinstance(item, type) and issubclass(item, ListFilter):
             continue  # a hand-written filter class states no parameters: it gets none
         elif isinstance(item, (list, tuple)):
