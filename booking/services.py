@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from booking import outbox
+from booking import locks, outbox
 from booking.availability import find_slots
 from booking.exceptions import (
     CancellationTooLate,
@@ -195,13 +195,10 @@ def book(
     _check_offer(therapist=therapist, massage_type=massage_type)
     _check_start(start=start, now=now, staff=staff)
 
-    # Serialise bookings per therapist: a lock on existing appointments would not stop a
-    # concurrent insert into an empty slot. Then per patient, for the limits on the patient
-    # and their other sessions.
-    Therapist.objects.select_for_update().filter(pk=therapist.pk).first()
-    # Read under the lock: the address may have been confirmed since the caller loaded the user.
-    confirmed_at = User.objects.select_for_update().filter(pk=patient.pk).values_list("email_confirmed_at", flat=True)
-    email_confirmed = confirmed_at.first() is not None
+    # Serialise bookings per therapist, then per patient (the limits on the patient and their
+    # other sessions). The address's confirmation is read under the lock: it may be newer.
+    locks.lock_therapists(therapist.pk)
+    email_confirmed = locks.lock_patient(patient.pk) is not None
 
     if not staff:
         held = Appointment.objects.for_patient(patient).filter(status=Status.CONFIRMED, start__gte=now).count()
@@ -251,10 +248,6 @@ def _as_slot_taken(exc: IntegrityError) -> Exception:
     return exc
 
 
-def _lock_appointment(appointment: Appointment) -> Appointment:
-    return Appointment.objects.select_for_update().select_related("massage_type", "therapist").get(pk=appointment.pk)
-
-
 def cancel_deadline(appointment: Appointment) -> datetime:
     """Return the last moment the patient may cancel or reschedule the appointment online."""
     return appointment.start - settings.CANCELLATION_WINDOW
@@ -290,7 +283,7 @@ def _check_change_window(*, appointment: Appointment, by: User, now: datetime, a
 def cancel(*, appointment: Appointment, by: User, reason: str = "", now: datetime | None = None) -> Appointment:
     """Cancel the appointment within the policy (staff and its therapist always may), freeing its slot."""
     now = now or timezone.now()
-    locked = _lock_appointment(appointment)
+    locked = locks.lock_appointment(appointment.pk)
     _check_change_window(appointment=locked, by=by, now=now, action="cancelled")
     locked.status = Status.CANCELLED
     locked.cancelled_at = now
@@ -312,12 +305,13 @@ def reschedule(
 ) -> Appointment:
     """Move the appointment to another free slot; if it is taken, the old booking stays as it was."""
     now = now or timezone.now()
-    # Therapist row first, then the appointment: the order every other writer takes them in
-    # (book, and time off that cancels sessions), so two writers cannot deadlock.
-    Therapist.objects.select_for_update().filter(pk=therapist.pk if therapist else appointment.therapist_id).first()
-    # Then the patient, as book takes it: their other sessions cannot change under the check.
-    User.objects.select_for_update().filter(pk=appointment.patient_id).first()
-    locked = _lock_appointment(appointment)
+    # Both therapists (the one it leaves and the one it goes to), the patient (their other
+    # sessions cannot change under the check), then the appointment: booking.locks' order.
+    held = locks.lock_therapists(appointment.therapist_id, therapist.pk if therapist else None)
+    locks.lock_patient(appointment.patient_id)
+    locked = locks.lock_appointment(appointment.pk)
+    if locked.therapist_id not in held:
+        raise InvalidTransition("The appointment was changed meanwhile; please reload and try again.")
     _check_change_window(appointment=locked, by=by, now=now, action="rescheduled")
     staff = _acts_for_clinic(by, locked) and _is_staff(by)
     new_therapist = therapist or locked.therapist
@@ -325,7 +319,6 @@ def reschedule(
     _check_start(start=start, now=now, staff=staff)
     if start == locked.start and new_therapist.pk == locked.therapist_id:
         raise InvalidBooking("That is the current time of the appointment.", fields={"start": "Choose another time."})
-    Therapist.objects.select_for_update().filter(pk=new_therapist.pk).first()
     # The new time is checked and held with the catalogue as it is now, like the slots
     # the patient was shown; the price stays as booked.
     end, blocked_until = _check_slot(
@@ -355,7 +348,7 @@ def update_intake(
 ) -> Appointment:
     """Replace the appointment's intake answers (its patient or staff, before the session starts)."""
     now = now or timezone.now()
-    locked = _lock_appointment(appointment)
+    locked = locks.lock_appointment(appointment.pk)
     if not (_is_staff(by) or locked.patient_id == by.pk):
         raise NotAllowed("Only the patient can change the intake of this appointment.")
     if locked.status != Status.CONFIRMED:
@@ -377,7 +370,7 @@ def update_intake(
 
 def _mark(*, appointment: Appointment, by: User, status: str, now: datetime | None) -> Appointment:
     now = now or timezone.now()
-    locked = _lock_appointment(appointment)
+    locked = locks.lock_appointment(appointment.pk)
     if not (_is_staff(by) or _is_therapist_of(by, locked)):
         raise NotAllowed("Only the session's therapist or the clinic's staff can record its outcome.")
     if locked.status == Status.CANCELLED:

@@ -14,6 +14,7 @@ from datetime import datetime, time
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from booking import locks
 from booking import services as booking_services
 from booking.exceptions import BookingError, InvalidBooking, InvalidTransition, NotAllowed
 from booking.models import Appointment, Status
@@ -100,7 +101,7 @@ def set_working_hours(*, therapist: Therapist, spans: Sequence[Span]) -> list[Wo
             fields={f"spans[{index}]": message for index, message in sorted(problems.items())},
         )
     # The same lock `book` takes: no booking is checked against half-replaced hours.
-    Therapist.objects.select_for_update().filter(pk=therapist.pk).first()
+    locks.lock_therapists(therapist.pk)
     WorkingHours.objects.filter(therapist=therapist).delete()
     try:
         with transaction.atomic():
@@ -169,7 +170,7 @@ def add_time_off(
     if by.pk != therapist.user_id and not by.is_staff:
         raise NotAllowed("Only the therapist or the clinic's staff can add this time off.")
     # Serialise with `book`, which takes the same lock: no session slips in unseen.
-    Therapist.objects.select_for_update().filter(pk=therapist.pk).first()
+    locks.lock_therapists(therapist.pk)
     conflicts = conflicting_sessions(therapist=therapist, start=start, end=end, now=now)
     unseen = {a.pk for a in conflicts} - set(acknowledged)
     if conflicts and (on_conflict not in OnConflict.values or unseen):
@@ -192,7 +193,7 @@ def add_time_off(
 @transaction.atomic
 def remove_time_off(*, time_off: TimeOff) -> None:
     """Remove the time off: its hours become bookable again."""
-    Therapist.objects.select_for_update().filter(pk=time_off.therapist_id).first()
+    locks.lock_therapists(time_off.therapist_id)
     TimeOff.objects.filter(pk=time_off.pk).delete()
 
 
@@ -243,7 +244,7 @@ def save_session_note(
     """Save the session's note as a new revision; raise NoteChanged if it moved on since `expected_revision`."""
     now = now or timezone.now()
     # Locking the appointment serialises the first save too, when there is no note row yet.
-    locked = Appointment.objects.select_for_update().select_related("therapist").get(pk=appointment.pk)
+    locked = locks.lock_appointment(appointment.pk)
     if locked.therapist.user_id != by.pk:
         raise NotAllowed("Only the session's therapist can write its treatment notes.")
     if locked.status == Status.CANCELLED:
