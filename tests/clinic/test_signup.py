@@ -190,3 +190,17 @@ def test_a_confirmed_patient_sees_no_reminder_and_gets_no_new_link(patient: User
     assert "Please confirm your e-mail address" not in client.get(reverse("my_appointments")).content.decode()
     client.post(reverse("resend_confirmation"))
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_an_account_opened_at_the_desk_without_a_password_is_claimed_with_the_reset_link() -> None:
+    caller = UserFactory(email="walk.in@example.test")
+    caller.set_unusable_password()
+    caller.save()
+
+    response = Client().post(reverse("password_reset"), {"email": "Walk.In@Example.test"})
+
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert message.to == ["walk.in@example.test"]
+    assert "/accounts/reset/" in message.body
