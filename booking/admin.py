@@ -16,6 +16,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from audit.display import history_table
+from audit.models import Event
 from booking import outbox, services
 from booking.admin_forms import (
     INTAKE_FIELDS,
@@ -167,15 +169,20 @@ class AppointmentAdmin(AllowListedLookups):
             ("Cancellation", {"fields": ["cancellation_reason", "cancelled_at", "cancelled_by"]}),
             intake,
             ("Record", {"fields": ["sequence", "created_at", "updated_at"], "classes": ["collapse"]}),
+            ("History", {"fields": ["history"]}),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Appointment | None = None) -> list[str]:
         if obj is None:
             return []
-        readonly = ["patient", "contact", "massage_type", "end", "blocked_until", "price", *AUDIT_FIELDS]
+        readonly = ["patient", "contact", "massage_type", "end", "blocked_until", "price", *AUDIT_FIELDS, "history"]
         if obj.status != Status.CONFIRMED:
             readonly.append("cancellation_reason")
         return readonly
+
+    @admin.display(description="who did what")
+    def history(self, obj: Appointment) -> str:
+        return history_table(Event.objects.for_appointment(obj.pk))
 
     def get_form(self, request: HttpRequest, obj: Appointment | None = None, change: bool = False, **kwargs: Any):
         if obj is None:

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit import log as history
+from audit.models import Kind
 from booking import locks, outbox
 from booking.availability import find_slots
 from booking.exceptions import (
@@ -26,7 +28,7 @@ from booking.exceptions import (
     SlotTaken,
     SlotUnavailable,
 )
-from booking.intake import RED_FLAGS, Pressure
+from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
 from clinic.models import User
 from therapists.models import Therapist
@@ -57,10 +59,7 @@ class IntakeData:
         if unknown:
             errors["red_flags"] = f"Unknown red-flag question(s): {', '.join(unknown)}."
         elif self.red_flags and not self.provider_consulted:
-            errors["provider_consulted"] = (
-                "You answered yes to a red-flag question: please confirm that you have talked to "
-                "your doctor or health provider about this massage."
-            )
+            errors["provider_consulted"] = PROVIDER_CONSULTED_MESSAGE
         return errors
 
     @classmethod
@@ -238,7 +237,32 @@ def book(
     except IntegrityError as exc:
         raise _as_slot_taken(exc) from exc
     outbox.record_booked(appointment, now=now)
+    _event(
+        Kind.BOOKED,
+        appointment,
+        by=by or patient,
+        summary=f"{massage_type} with {therapist}, {history.when(start)}" + (" (by the clinic)" if staff else ""),
+        now=now,
+        start=timezone.localtime(start).isoformat(),
+        therapist=therapist.pk,
+    )
     return appointment
+
+
+def _event(
+    kind: Kind, appointment: Appointment, *, by: User | None, summary: str, now: datetime, **data: object
+) -> None:
+    """Record who did what to the appointment, in this transaction (never health details)."""
+    history.record(
+        kind,
+        summary=summary,
+        by=by,
+        appointment_id=appointment.pk,
+        patient_id=appointment.patient_id,
+        therapist_id=appointment.therapist_id,
+        data=data,
+        at=now,
+    )
 
 
 def _as_slot_taken(exc: IntegrityError) -> Exception:
@@ -291,6 +315,14 @@ def cancel(*, appointment: Appointment, by: User, reason: str = "", now: datetim
     locked.cancellation_reason = reason[:300]
     locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"])
     outbox.record_cancelled(locked, now=now)
+    _event(
+        Kind.CANCELLED,
+        locked,
+        by=by,
+        summary=f"Cancelled the session of {history.when(locked.start)}",
+        now=now,
+        reason=locked.cancellation_reason,
+    )
     return locked
 
 
@@ -327,7 +359,7 @@ def reschedule(
     _check_patient_free(
         patient_id=locked.patient_id, start=start, end=end, staff=_acts_for_clinic(by, locked), ignoring=locked.pk
     )
-    previous_start = locked.start
+    previous_start, previous_therapist = locked.start, locked.therapist
     locked.therapist = new_therapist
     locked.start = start
     locked.end = end
@@ -339,6 +371,19 @@ def reschedule(
     except IntegrityError as exc:
         raise _as_slot_taken(exc) from exc
     outbox.record_rescheduled(locked, previous_start=previous_start, now=now)
+    moved = f"from {history.when(previous_start)} to {history.when(start)}"
+    if previous_therapist.pk != new_therapist.pk:
+        moved += f", from {previous_therapist} to {new_therapist}"
+    _event(
+        Kind.MOVED,
+        locked,
+        by=by,
+        summary=f"Moved {moved}",
+        now=now,
+        **{"from": timezone.localtime(previous_start).isoformat(), "to": timezone.localtime(start).isoformat()},
+        from_therapist=previous_therapist.pk,
+        to_therapist=new_therapist.pk,
+    )
     return locked
 
 
@@ -358,6 +403,8 @@ def update_intake(
     errors = intake.errors()
     if errors:
         raise InvalidBooking("Please check the intake answers.", fields=errors)
+    before = IntakeData.of(locked)
+    changed = [name for name in INTAKE_FIELDS if getattr(before, name) != getattr(intake, name)]
     locked.focus_areas = intake.focus_areas
     locked.pain_level = intake.pain_level
     locked.pressure = intake.pressure
@@ -365,6 +412,16 @@ def update_intake(
     locked.red_flags = list(intake.red_flags)
     locked.provider_consulted = intake.provider_consulted
     locked.save(update_fields=[*INTAKE_FIELDS, "updated_at"])
+    if changed:
+        # Which answers changed, never what they say.
+        _event(
+            Kind.INTAKE_CHANGED,
+            locked,
+            by=by,
+            summary=f"Intake changed: {', '.join(changed)}",
+            now=now,
+            fields=changed,
+        )
     return locked
 
 
@@ -380,7 +437,18 @@ def _mark(*, appointment: Appointment, by: User, status: str, now: datetime | No
     updated = Appointment.objects.filter(pk=locked.pk, status=locked.status).update(status=status, updated_at=now)
     if not updated:
         raise InvalidTransition("The appointment changed meanwhile; please reload.")
+    previous = locked.status
     locked.refresh_from_db()
+    _event(
+        Kind.OUTCOME,
+        locked,
+        by=by,
+        summary=f"Marked {locked.get_status_display().lower()}"
+        + (f" (was {previous})" if previous != Status.CONFIRMED else ""),
+        now=now,
+        status=status,
+        previous=previous,
+    )
     return locked
 
 

@@ -20,6 +20,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from audit.display import history_table
+from audit.models import Event
 from booking.models import Appointment, Status
 from clinic.admin_lookups import AllowListedLookups
 from clinic.models import User
@@ -175,7 +177,7 @@ class UserAdmin(AllowListedLookups, BaseUserAdmin):
         shown = [
             (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in fieldsets
-        ]
+        ] + [("History of their appointments", {"fields": ("history",), "classes": ("collapse",)})]
         return shown if request.user.is_superuser else [*shown, ("Role", {"fields": ("is_staff",)})]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
@@ -183,8 +185,12 @@ class UserAdmin(AllowListedLookups, BaseUserAdmin):
             kwargs["form"] = AccountCreationForm
         return super().get_form(request, obj, change=change, **kwargs)
 
+    @admin.display(description="who did what")
+    def history(self, obj: User) -> str:
+        return history_table(Event.objects.for_patient(obj.pk)[:200])
+
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
-        readonly = list(super().get_readonly_fields(request, obj))
+        readonly = [*super().get_readonly_fields(request, obj), "history"]
         if not request.user.is_superuser:
             readonly += list(PERMISSION_FIELDS)
         if obj is not None and holds_access(obj) and not is_owner(request.user):

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "clinic",
+    "audit",
     "therapists",
     "booking",
     "clinic.two_factor.apps.TwoFactorConfig",

@@ -105,7 +105,7 @@ class WorkingHoursView(TherapistAPIView):
         serializer = WorkingHoursSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         spans = [services.Span(int(s["weekday"]), s["start"], s["end"]) for s in serializer.validated_data["spans"]]
-        services.set_working_hours(therapist=self.therapist, spans=spans)
+        services.set_working_hours(therapist=self.therapist, spans=spans, by=self.therapist.user)
         return Response(self._body())
 
 
@@ -176,7 +176,7 @@ class TimeOffDetailView(TherapistAPIView):
     def delete(self, request: Request, pk: int) -> Response:
         """Remove the time off; its hours become bookable again."""
         entry = get_object_or_404(TimeOff, pk=pk, therapist=self.therapist)
-        services.remove_time_off(time_off=entry)
+        services.remove_time_off(time_off=entry, by=self.therapist.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

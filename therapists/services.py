@@ -14,6 +14,8 @@ from datetime import datetime, time
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from audit import log as history
+from audit.models import Kind
 from booking import locks
 from booking import services as booking_services
 from booking.exceptions import BookingError, InvalidBooking, InvalidTransition, NotAllowed
@@ -92,7 +94,7 @@ def span_problems(spans: Sequence[Span]) -> dict[int, str]:
 
 
 @transaction.atomic
-def set_working_hours(*, therapist: Therapist, spans: Sequence[Span]) -> list[WorkingHours]:
+def set_working_hours(*, therapist: Therapist, spans: Sequence[Span], by: User | None = None) -> list[WorkingHours]:
     """Replace all of the therapist's weekly spans at once, or change nothing and raise InvalidSchedule."""
     problems = span_problems(spans)
     if problems:
@@ -105,11 +107,20 @@ def set_working_hours(*, therapist: Therapist, spans: Sequence[Span]) -> list[Wo
     WorkingHours.objects.filter(therapist=therapist).delete()
     try:
         with transaction.atomic():
-            return WorkingHours.objects.bulk_create(
+            created = WorkingHours.objects.bulk_create(
                 [WorkingHours(therapist=therapist, weekday=s.weekday, start=s.start, end=s.end) for s in sorted(spans)]
             )
     except IntegrityError as exc:  # the check and exclusion constraints have the last word
         raise InvalidSchedule("These working hours overlap or are not valid.") from exc
+    week = [f"{Weekday(s.weekday).label[:3]} {s.start:%H:%M}-{s.end:%H:%M}" for s in sorted(spans)]
+    history.record(
+        Kind.HOURS_CHANGED,
+        summary=f"Working hours of {therapist}: {', '.join(week) or 'none'}",
+        by=by,
+        therapist_id=therapist.pk,
+        data={"spans": week},
+    )
+    return created
 
 
 # --- Time off --------------------------------------------------------------------------
@@ -181,6 +192,23 @@ def add_time_off(
             appointments=conflicts,
         )
     time_off = TimeOff.objects.create(therapist=therapist, start=start, end=end, reason=reason[:200])
+    history.record(
+        Kind.TIME_OFF_ADDED,
+        summary=f"Time off of {therapist}: {history.when(start)} to {history.when(end)}"
+        + (
+            f" ({len(conflicts)} session(s) {'cancelled' if on_conflict == OnConflict.CANCEL else 'kept'})"
+            if conflicts
+            else ""
+        ),
+        by=by,
+        therapist_id=therapist.pk,
+        data={
+            "start": timezone.localtime(start).isoformat(),
+            "end": timezone.localtime(end).isoformat(),
+            "sessions": [a.pk for a in conflicts],
+        },
+        at=now,
+    )
     if on_conflict == OnConflict.CANCEL:
         cancelled = [
             booking_services.cancel(appointment=a, by=by, reason=TIME_OFF_CANCELLATION_REASON, now=now)
@@ -191,10 +219,20 @@ def add_time_off(
 
 
 @transaction.atomic
-def remove_time_off(*, time_off: TimeOff) -> None:
+def remove_time_off(*, time_off: TimeOff, by: User | None = None) -> None:
     """Remove the time off: its hours become bookable again."""
     locks.lock_therapists(time_off.therapist_id)
     TimeOff.objects.filter(pk=time_off.pk).delete()
+    history.record(
+        Kind.TIME_OFF_REMOVED,
+        summary=f"Time off removed: {history.when(time_off.start)} to {history.when(time_off.end)}",
+        by=by,
+        therapist_id=time_off.therapist_id,
+        data={
+            "start": timezone.localtime(time_off.start).isoformat(),
+            "end": timezone.localtime(time_off.end).isoformat(),
+        },
+    )
 
 
 # --- Session outcome and notes -----------------------------------------------------------
@@ -268,6 +306,17 @@ def save_session_note(
     note.updated_by = by
     note.save()
     SessionNoteRevision.objects.create(note=note, number=note.revision, author=by, created_at=now, **content)
+    # The revision's number, never its text.
+    history.record(
+        Kind.NOTE_REVISED,
+        summary=f"Treatment note revision {note.revision}",
+        by=by,
+        appointment_id=locked.pk,
+        patient_id=locked.patient_id,
+        therapist_id=locked.therapist_id,
+        data={"revision": note.revision},
+        at=now,
+    )
     return note
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.models import Event
 from booking.exceptions import BookingError
 from booking.models import Appointment
 from therapists import services
@@ -117,6 +118,7 @@ def _render_session(
             "session": session,
             "note": note,
             "revisions": revisions,
+            "history": Event.objects.for_appointment(session.pk),
             "note_form": note_form,
             "started": started,
             "can_write_note": started and session.status != "cancelled",
@@ -186,7 +188,8 @@ def working_hours(request: HttpRequest, therapist: Therapist) -> HttpResponse:
         formset = WorkingHoursFormSet(request.POST)
         if formset.is_valid():
             try:
-                services.set_working_hours(therapist=therapist, spans=cast(BaseWorkingHoursFormSet, formset).spans())
+                spans = cast(BaseWorkingHoursFormSet, formset).spans()
+                services.set_working_hours(therapist=therapist, spans=spans, by=therapist.user)
             except BookingError as exc:
                 messages.error(request, exc.message)
             else:
@@ -286,7 +289,7 @@ def time_off(request: HttpRequest, therapist: Therapist) -> HttpResponse:
 def time_off_delete(request: HttpRequest, therapist: Therapist, pk: int) -> HttpResponse:
     """Remove one of the therapist's time off ranges."""
     entry = get_object_or_404(TimeOff, pk=pk, therapist=therapist)
-    services.remove_time_off(time_off=entry)
+    services.remove_time_off(time_off=entry, by=therapist.user)
     messages.success(request, "Time off removed; those hours are bookable again.")
     return redirect("therapists:time_off")
 

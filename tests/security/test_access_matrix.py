@@ -240,8 +240,10 @@ ADMIN_SITE: dict[str, Probe] = {
     "admin/(?P<url>.*)$": Probe("/admin/no-such-page/", answers(ADMIN_LOGIN, front_desk=404, owner=404)),
     "admin/dashboard/": Probe("/admin/dashboard/", ADMIN_STAFF),
     "admin/booking/appointment/export/": Probe("/admin/booking/appointment/export/", ADMIN_STAFF),
-    # Alice is not staff, so the front desk (change_user) may set her password.
-    "admin/clinic/user/<id>/password/": Probe("/admin/clinic/user/{patient_a}/password/", ADMIN_STAFF),
+    # Only an owner sets anyone's password; the front desk sends a reset e-mail instead.
+    "admin/clinic/user/<id>/password/": Probe(
+        "/admin/clinic/user/{patient_a}/password/", answers(ADMIN_LOGIN, front_desk=403, owner=200)
+    ),
 }
 
 # What the staff-groups migration lets the front desk do, model by model (0002_staff_groups).
