@@ -25,6 +25,13 @@ RED_FLAGS: dict[str, str] = {
     "pregnancy_complications": "Pregnancy with complications",
 }
 
+# The intake rule's message when a red flag is ticked without a provider consulted: the API
+# answers it and the booking page shows it before sending, so it is written once, here.
+PROVIDER_CONSULTED_MESSAGE = (
+    "You answered yes to a red-flag question: please confirm that you have talked to "
+    "your doctor or health provider about this massage."
+)
+
 
 def red_flag_labels(keys: list[str]) -> list[str]:
     """Return the question text of each red-flag key answered yes."""
