@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from django.core import mail
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
@@ -120,6 +121,16 @@ def test_new_patient_books_from_the_guidance_to_the_confirmation(
     page.get_by_label("Password again").fill("calm-back-2026!")
     screenshot(page, "signup")
     page.get_by_role("button", name="Create my account").click()
+
+    # The same tab asks for the code from the confirmation e-mail (the known-address answer too).
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    check_accessibility(page)
+    [message] = mail.outbox
+    code = re.search(r"signed up: (\d{6})", message.body)
+    assert code, message.body
+    page.get_by_label("Code from the e-mail").fill(code.group(1))
+    screenshot(page, "signup-code")
+    page.get_by_role("button", name="Confirm my address").click()
 
     # Back on /book/ with everything as it was, at the last step.
     expect(page).to_have_url(re.compile(r"/book/\?resume=1$"))
