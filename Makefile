@@ -82,6 +82,7 @@ check-postgres: $(VENV)/.installed-dev
 test: prepare-test-machine node_modules/.package-lock.json check-postgres
 	@mkdir -p var/staticfiles
 	$(TEST_ENV) $(BIN)/pytest tests
+	npm test --silent
 
 # The property tests with many more examples, freshly drawn.
 test-deep: prepare-test-machine node_modules/.package-lock.json check-postgres

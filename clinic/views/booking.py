@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from booking.intake import RED_FLAGS, Pressure
+from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
 from booking.models import Appointment, Status
-from booking.services import cancel_deadline, patient_can_change
+from booking.services import INTAKE_FIELDS, cancel_deadline, patient_can_change
 from clinic.questionnaire import Area
 
 BOOKING_DAYS_PER_PAGE = 14
@@ -33,6 +33,15 @@ def _own_appointment(request: HttpRequest, pk: int) -> Appointment:
 
 def _window_hours() -> str:
     return f"{settings.CANCELLATION_WINDOW.total_seconds() / 3600:g}"
+
+
+def _intake_rules() -> dict[str, object]:
+    """Return the intake's fields, red-flag questions and rule message as the booking page's script reads them."""
+    return {
+        "fields": list(INTAKE_FIELDS),
+        "redFlags": [{"key": key, "label": label} for key, label in RED_FLAGS.items()],
+        "providerConsultedMessage": PROVIDER_CONSULTED_MESSAGE,
+    }
 
 
 @require_GET
@@ -50,6 +59,7 @@ def book(request: HttpRequest) -> HttpResponse:
         "signupUrl": f"{reverse('signup')}?next={resume}",
         "confirmedUrl": reverse("booking_confirmed", args=[0]),
         "preselect": {"type": request.GET.get("type", ""), "therapist": request.GET.get("therapist", "")},
+        "intake": _intake_rules(),
     }
     context = {
         "config": config,

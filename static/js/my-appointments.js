@@ -1,47 +1,28 @@
 // "My appointments": cancel or move an upcoming appointment through the REST API, within the policy.
 // When the clinic refuses, the API's own message says why.
 
-import { apiGet, apiPost, pageConfig } from "./lib/api.js";
-import {
-  addDays,
-  clinicFormat,
-  dateRange,
-  distinctStarts,
-  dayTiles,
-  el,
-  slotGroups,
-  slotsByDay,
-} from "./lib/slots.js";
+import { apiClient, isSlotGone, pageConfig } from "./lib/api.js";
+import { clinicFormat, dateRange, formatForZone, shiftWindow, windowPaging } from "./lib/dates.js";
+import { createAnnouncer, el } from "./lib/dom.js";
+import { firstDayWithSlots, sameStart, slotsByDay, slotsToOffer } from "./lib/slots.js";
+import { storedValue } from "./lib/storage.js";
+import { createStore } from "./lib/store.js";
+import { dayTiles, slotGroups } from "./lib/tiles.js";
 
-const FLASH_KEY = "clinic.appointments.flash";
 const config = pageConfig("appointments-config");
-let format = clinicFormat(config.timeZone);
-const announcer = document.getElementById("appointments-announcer");
-
-function announce(message) {
-  announcer.textContent = "";
-  window.setTimeout(() => {
-    announcer.textContent = message;
-  }, 50);
-}
+const api = apiClient(config.api);
+const announce = createAnnouncer(document.getElementById("appointments-announcer"));
+const flash = storedValue("clinic.appointments.flash");
+// Every card shows times in the clinic's zone, as the availability API last stated it.
+const clinic = createStore({ format: clinicFormat(config.timeZone) });
 
 function flashThenReload(message) {
-  try {
-    window.sessionStorage.setItem(FLASH_KEY, message);
-  } catch {
-    // Without storage the page still reloads with the new state.
-  }
+  flash.write(message);
   window.location.reload();
 }
 
 function showFlash() {
-  let message = null;
-  try {
-    message = window.sessionStorage.getItem(FLASH_KEY);
-    window.sessionStorage.removeItem(FLASH_KEY);
-  } catch {
-    message = null;
-  }
+  const message = flash.take();
   if (!message) return;
   const box = document.getElementById("flash");
   box.textContent = "";
@@ -128,10 +109,10 @@ class AppointmentCard {
     const submit = this.panels.cancel.querySelector('button[type="submit"]');
     submit.disabled = true;
     const reason = this.panels.cancel.querySelector("textarea").value.trim();
-    const answer = await apiPost(config.api, `appointments/${this.id}/cancel/`, { reason });
+    const answer = await api.post(`appointments/${this.id}/cancel/`, { reason });
     submit.disabled = false;
     if (answer.ok) {
-      flashThenReload(`Your ${this.title} on ${format.when(this.start)} is cancelled.`);
+      flashThenReload(`Your ${this.title} on ${clinic.get().format.when(this.start)} is cancelled.`);
       return;
     }
     this.setError(answer.error.message);
@@ -143,8 +124,7 @@ class AppointmentCard {
   }
 
   async page(direction) {
-    this.windowStart = addDays(this.windowStart, direction * config.days);
-    if (this.windowStart < config.today) this.windowStart = config.today;
+    this.windowStart = shiftWindow(this.windowStart, direction, config);
     this.day = null;
     this.slot = null;
     await this.loadAvailability();
@@ -156,14 +136,15 @@ class AppointmentCard {
 
   async loadAvailability() {
     const days = dateRange(this.windowStart, config.days);
-    this.part("range").textContent = `${format.shortDay(days[0])} to ${format.shortDay(days[days.length - 1])}`;
-    this.panels.reschedule.querySelector('[data-action="earlier"]').disabled = this.windowStart <= config.today;
-    this.panels.reschedule.querySelector('[data-action="later"]').disabled =
-      addDays(this.windowStart, config.days) > addDays(config.today, config.horizonDays);
+    const shown = clinic.get().format;
+    this.part("range").textContent = `${shown.shortDay(days[0])} to ${shown.shortDay(days[days.length - 1])}`;
+    const paging = windowPaging(this.windowStart, config);
+    this.panels.reschedule.querySelector('[data-action="earlier"]').disabled = !paging.earlier;
+    this.panels.reschedule.querySelector('[data-action="later"]').disabled = !paging.later;
     const dayBox = this.part("days");
     dayBox.textContent = "";
     dayBox.append(el("p", { class: "loading" }, "Looking for free times…"));
-    const answer = await apiGet(config.api, "availability/", {
+    const answer = await api.get("availability/", {
       massage_type: this.typeId,
       date_from: days[0],
       date_to: days[days.length - 1],
@@ -174,10 +155,7 @@ class AppointmentCard {
       this.setError(answer.error.message);
       return;
     }
-    if (answer.data.time_zone && answer.data.time_zone !== config.timeZone) {
-      config.timeZone = answer.data.time_zone;
-      format = clinicFormat(config.timeZone);
-    }
+    const { format } = clinic.set({ format: formatForZone(clinic.get().format, answer.data.time_zone) });
     const mine = new Date(this.start).getTime();
     // The current time is shown as free (it is this appointment's own); moving to it is pointless.
     const slots = (answer.data.slots || []).filter((slot) => new Date(slot.start).getTime() !== mine);
@@ -191,18 +169,18 @@ class AppointmentCard {
       }),
     );
     if (!this.day || !this.slotsOf(this.day).length) {
-      this.day = days.find((day) => this.slotsOf(day).length) || null;
+      this.day = firstDayWithSlots(days, (day) => this.slotsOf(day).length);
       if (this.day) document.getElementById(`day-${this.id}-${this.day}`).checked = true;
     }
     this.renderSlots();
   }
 
   slotsOf(day) {
-    const slots = this.daySlots[day] || [];
-    return this.who() === "any" ? distinctStarts(slots) : slots;
+    return slotsToOffer(this.daySlots, day, { anyTherapist: this.who() === "any" });
   }
 
   renderSlots() {
+    const { format } = clinic.get();
     const box = this.part("slots");
     box.textContent = "";
     if (!this.day) {
@@ -215,7 +193,7 @@ class AppointmentCard {
       slotGroups(this.slotsOf(this.day), format, {
         name: `slot-${this.id}`,
         idPrefix: `slot-${this.id}-`,
-        isChecked: (slot) => Boolean(this.slot) && this.slot.start === slot.start,
+        isChecked: (slot) => sameStart(slot, this.slot),
       }),
     );
   }
@@ -230,7 +208,7 @@ class AppointmentCard {
       this.day = input.value;
       this.slot = null;
       this.renderSlots();
-      announce(`${this.slotsOf(this.day).length} free times on ${format.longDay(this.day)}.`);
+      announce(`${this.slotsOf(this.day).length} free times on ${clinic.get().format.longDay(this.day)}.`);
     } else if (input.name === `slot-${this.id}`) {
       this.slot = this.slotsOf(this.day)[Number(input.value)];
       this.setError("");
@@ -246,14 +224,15 @@ class AppointmentCard {
     submit.disabled = true;
     const body = { start: this.slot.start };
     if (this.slot.therapist !== this.therapistId) body.therapist = this.slot.therapist;
-    const answer = await apiPost(config.api, `appointments/${this.id}/reschedule/`, body);
+    const answer = await api.post(`appointments/${this.id}/reschedule/`, body);
     submit.disabled = false;
     if (answer.ok) {
       const moved = answer.data;
-      flashThenReload(`Your ${moved.massage_type.name} is moved to ${format.when(moved.start)} with ${moved.therapist.display_name}.`);
+      const when = clinic.get().format.when(moved.start);
+      flashThenReload(`Your ${moved.massage_type.name} is moved to ${when} with ${moved.therapist.display_name}.`);
       return;
     }
-    if (answer.status === 409 && (answer.error.code === "slot_taken" || answer.error.code === "slot_unavailable")) {
+    if (isSlotGone(answer)) {
       this.slot = null;
       await this.loadAvailability();
       this.setError("Sorry, that time was just taken by someone else. The free times below are up to date: please choose another.");

@@ -1,0 +1,61 @@
+// The booking flow's one state: what the patient chose, and what the API answered for it.
+
+import { clinicFormat } from "../lib/dates.js";
+import { createStore } from "../lib/store.js";
+import { slotsToOffer } from "../lib/slots.js";
+
+// The choices kept in the tab while the patient signs in or creates an account.
+const PROGRESS_KEYS = ["typeId", "therapistId", "windowStart", "day", "slot"];
+
+/** Return the booking's store, before anything is chosen. */
+export function createBookingState(config) {
+  return createStore({
+    typeId: null,
+    therapistId: "any",
+    windowStart: config.today,
+    day: null,
+    slot: null,
+    massageTypes: [],
+    therapists: [],
+    daySlots: {},
+    format: clinicFormat(config.timeZone),
+    authenticated: config.authenticated,
+  });
+}
+
+/** Return the choices worth keeping across a sign-in. */
+export function progressOf(state) {
+  return Object.fromEntries(PROGRESS_KEYS.map((key) => [key, state[key]]));
+}
+
+/** Return the choices of saved progress, with a window that starts no earlier than today. */
+export function resumedChoices(saved, today) {
+  return {
+    typeId: saved.typeId,
+    therapistId: saved.therapistId,
+    windowStart: saved.windowStart && saved.windowStart >= today ? saved.windowStart : today,
+    day: saved.day,
+    slot: saved.slot,
+  };
+}
+
+/** Return the chosen massage type, or null. */
+export function currentType(state) {
+  return state.massageTypes.find((type) => type.id === state.typeId) || null;
+}
+
+/** Return a therapist's display name, or "" for one not listed. */
+export function therapistName(state, id) {
+  const found = state.therapists.find((therapist) => therapist.id === id);
+  return found ? found.display_name : "";
+}
+
+/** Tell whether the patient lets any available therapist take the session. */
+export function anyTherapist(state) {
+  return state.therapistId === "any";
+}
+
+/** Return the free times offered on a day for the chosen therapist (or any). */
+export function slotsOfDay(state, day) {
+  return slotsToOffer(state.daySlots, day, { anyTherapist: anyTherapist(state) });
+}

@@ -1,0 +1,40 @@
+// The page's five step sections: showing, hiding and their error boxes.
+
+import { $, el } from "../lib/dom.js";
+
+const STEPS = ["type", "therapist", "time", "intake", "confirm"];
+
+/** Return a step's <section>. */
+export function stepSection(step) {
+  return $(`step-${step}`);
+}
+
+/** Tell whether a step is on screen. */
+export function isShown(step) {
+  return !stepSection(step).hidden;
+}
+
+/** Show a step; with focus, move to its heading so keyboard and screen reader users land there. */
+export function reveal(step, { focus = true } = {}) {
+  const section = stepSection(step);
+  section.hidden = false;
+  if (focus) {
+    section.querySelector(".step__title").focus();
+    section.scrollIntoView({ block: "start", behavior: "smooth" });
+  }
+}
+
+/** Put a message in an error box, or empty and hide it when the message is "". */
+export function showError(id, message) {
+  const box = $(id);
+  box.textContent = "";
+  if (message) box.append(el("p", {}, message));
+  box.classList.toggle("is-visible", Boolean(message));
+}
+
+/** Hide the steps after this one: a changed answer makes them stale. */
+export function hideAfter(step) {
+  for (const later of STEPS.slice(STEPS.indexOf(step) + 1)) stepSection(later).hidden = true;
+  $("alternatives").hidden = true;
+  showError("confirm-error", "");
+}

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import {
+  anyTherapist,
+  createBookingState,
+  currentType,
+  progressOf,
+  resumedChoices,
+  slotsOfDay,
+  therapistName,
+} from "../../static/js/booking/state.js";
+
+const config = { today: "2026-03-02", timeZone: "America/New_York", authenticated: false };
+
+describe("the booking's state", () => {
+  test("starts with nothing chosen, any therapist, and the window at today", () => {
+    const state = createBookingState(config).get();
+    assert.equal(state.typeId, null);
+    assert.equal(state.therapistId, "any");
+    assert.equal(state.windowStart, "2026-03-02");
+    assert.equal(state.slot, null);
+    assert.equal(state.authenticated, false);
+    assert.equal(state.format.timeZone, "America/New_York");
+  });
+
+  test("keeps only the choices across a sign-in, not what the API answered", () => {
+    const store = createBookingState(config);
+    store.set({ typeId: 2, therapistId: 5, day: "2026-03-04", massageTypes: [{ id: 2 }], daySlots: { x: [] } });
+    assert.deepEqual(progressOf(store.get()), {
+      typeId: 2,
+      therapistId: 5,
+      windowStart: "2026-03-02",
+      day: "2026-03-04",
+      slot: null,
+    });
+  });
+
+  test("resumes a window that started in the past at today", () => {
+    const saved = { typeId: 2, therapistId: "any", windowStart: "2026-02-20", day: "2026-02-21", slot: null };
+    assert.equal(resumedChoices(saved, "2026-03-02").windowStart, "2026-03-02");
+    assert.equal(resumedChoices({ ...saved, windowStart: "2026-03-16" }, "2026-03-02").windowStart, "2026-03-16");
+    assert.equal(resumedChoices({ ...saved, windowStart: undefined }, "2026-03-02").windowStart, "2026-03-02");
+  });
+
+  test("finds the chosen massage and therapists' names", () => {
+    const store = createBookingState(config);
+    const state = store.set({ typeId: 2, massageTypes: [{ id: 1 }, { id: 2, name: "Deep tissue" }], therapists: [{ id: 5, display_name: "Ana" }] });
+    assert.equal(currentType(state).name, "Deep tissue");
+    assert.equal(therapistName(state, 5), "Ana");
+    assert.equal(therapistName(state, 6), "");
+    assert.equal(currentType(store.set({ typeId: 9 })), null);
+  });
+
+  test("offers one slot per time for any therapist, every slot for a chosen one", () => {
+    const day = "2026-03-04";
+    const daySlots = { [day]: [{ start: "2026-03-04T14:00:00Z", therapist: 5 }, { start: "2026-03-04T14:00:00Z", therapist: 6 }] };
+    const store = createBookingState(config);
+    const any = store.set({ daySlots });
+    assert.equal(anyTherapist(any), true);
+    assert.equal(slotsOfDay(any, day).length, 1);
+    assert.equal(slotsOfDay(store.set({ therapistId: 5 }), day).length, 2);
+  });
+});
