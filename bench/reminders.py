@@ -180,8 +180,8 @@ def main() -> None:
     from django.db import connection
 
     from booking.models import Notification, NotificationStatus
-    from booking.tasks import dispatch_due_notifications
     from clinic.celery import app
+    from notifications.tasks import dispatch_due_notifications
 
     call_command("migrate", verbosity=0)
     write_reminders(args.rows)

@@ -317,4 +317,3 @@ class AppointmentAdmin(AllowListedLookups):
         return write_appointments_csv(changelist.queryset, f"appointments-{stamp}.csv")
 
 
-from booking import notification_admin  # noqa: E402, F401  (registers the outbox's admin)

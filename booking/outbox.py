@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from uuid import uuid4
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -21,6 +22,8 @@ from kombu.exceptions import OperationalError
 
 from booking.models import Appointment, Notification, NotificationKind, NotificationStatus, Status
 from therapists.models import Therapist
+
+SEND_TASK = "notifications.tasks.send_notification"
 
 logger = logging.getLogger(__name__)
 
@@ -145,8 +148,8 @@ def resend(notification_ids: Iterable[int], *, now: datetime) -> list[int]:
 
 def enqueue(notification_ids: Iterable[int], *, handoff: str = "") -> None:
     """Hand rows to the Celery worker; if the broker is down, leave them to the beat's scan."""
-    from booking.tasks import send_notification  # the tasks import this module
-
+    # By name: the sending task lives in the notifications app, above this one.
+    send_notification = current_app.tasks[SEND_TASK]
     for notification_id in notification_ids:
         try:
             send_notification.delay(notification_id, handoff)

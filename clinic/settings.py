@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "audit",
     "therapists",
     "booking",
+    "notifications",
     "clinic.two_factor.apps.TwoFactorConfig",
 ]
 
@@ -178,10 +179,10 @@ NOTIFICATION_AGENDA_HOUR = env.int("NOTIFICATION_AGENDA_HOUR", default=7)
 CELERY_BEAT_SCHEDULE = {
     # Reminders and anything whose enqueue was lost (broker down) go out from this scan,
     # never from a long ETA, which Redis would redeliver after its visibility timeout.
-    "dispatch-due-notifications": {"task": "booking.tasks.dispatch_due_notifications", "schedule": 60.0},
+    "dispatch-due-notifications": {"task": "notifications.tasks.dispatch_due_notifications", "schedule": 60.0},
     # In the clinic's zone, as CELERY_TIMEZONE is.
     "plan-daily-agendas": {
-        "task": "booking.tasks.plan_daily_agendas",
+        "task": "notifications.tasks.plan_daily_agendas",
         "schedule": crontab(hour=NOTIFICATION_AGENDA_HOUR, minute=0),
     },
 }

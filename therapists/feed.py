@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from booking.calendar import event_uid
 from booking.models import Appointment
+from notifications.calendar import event_uid
 from therapists.models import Therapist
 
 FEED_PAST = timedelta(days=30)

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from booking import calendar
 from booking.models import Appointment, Status
+from notifications import calendar
 
 
 @login_required

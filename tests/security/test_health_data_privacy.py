@@ -26,7 +26,7 @@ from django.test import Client
 from knox.models import AuthToken
 
 from booking.models import Appointment, MassageType
-from booking.tasks import dispatch_due_notifications
+from notifications.tasks import dispatch_due_notifications
 from clinic.celery import app as celery_app
 from clinic.models import User
 from tests.conftest import CLINIC_ZONE

@@ -25,12 +25,12 @@ from django.core import mail
 
 from booking import services
 from booking.models import Appointment, MassageType, Notification, NotificationKind, NotificationStatus
-from booking.tasks import dispatch_due_notifications
 from clinic.celery import app as celery_app
 from clinic.models import User
-from tests.booking.test_notifications_smtp import SmtpSink
-from tests.booking.test_tasks import database_url
+from notifications.tasks import dispatch_due_notifications
 from tests.conftest import CLINIC_ZONE, PINNED_NOW
+from tests.notifications.test_notifications_smtp import SmtpSink
+from tests.notifications.test_tasks import database_url
 from therapists.models import Therapist
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]

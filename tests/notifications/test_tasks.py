@@ -19,9 +19,9 @@ from django.db import connection
 
 from booking import outbox
 from booking.models import Appointment, MassageType, Notification, NotificationKind, NotificationStatus
-from booking.tasks import dispatch_due_notifications, send_notification
 from clinic.celery import app as celery_app
 from clinic.models import User
+from notifications.tasks import dispatch_due_notifications, send_notification
 from tests.conftest import CLINIC_ZONE, PINNED_NOW
 from tests.factories import AppointmentFactory
 from therapists.models import Therapist

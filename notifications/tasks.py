@@ -8,13 +8,14 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from booking import notifications, outbox
+from booking import outbox
+from notifications import rendering
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, ignore_result=True)
 def send_notification(self: object, notification_id: int, handoff: str = "") -> str:
     """Send one outbox row at most once; on a mail server or network error, retry after a growing pause."""
-    outcome = notifications.deliver(notification_id, handoff=handoff)
+    outcome = rendering.deliver(notification_id, handoff=handoff)
     if outcome.status == "retry":
         # The row is back to pending with next_attempt_at: if this retry message is lost,
         # the beat's scan picks the row up at that time instead.

@@ -16,11 +16,11 @@ from django.test import Client
 from booking import services
 from booking.models import Appointment, MassageType, Notification, NotificationKind, NotificationStatus
 from booking.services import IntakeData
-from booking.tasks import dispatch_due_notifications
 from clinic.celery import app as celery_app
 from clinic.forms import SignupForm
 from clinic.models import User
 from clinic.plain_text import MESSAGE
+from notifications.tasks import dispatch_due_notifications
 from tests.conftest import CLINIC_ZONE
 from tests.factories import UserFactory
 from therapists.models import Therapist

@@ -15,9 +15,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from booking import calendar, outbox
+from booking import outbox
 from booking.models import Appointment, Notification, NotificationKind, NotificationStatus, Status
 from clinic.models import User
+from notifications import calendar
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from booking import services
 from booking.exceptions import SlotTaken
 from booking.models import Appointment, MassageType, Notification, NotificationKind, NotificationStatus
 from booking.services import IntakeData
-from booking.tasks import dispatch_due_notifications, plan_daily_agendas
 from clinic.celery import app as celery_app
 from clinic.models import User
+from notifications.tasks import dispatch_due_notifications, plan_daily_agendas
 from tests.conftest import CLINIC_ZONE
 from therapists.models import Therapist
 
@@ -366,10 +366,10 @@ def test_no_agenda_for_a_therapist_without_sessions(
 
 def test_the_beat_scans_every_minute_and_plans_agendas_at_seven_clinic_time() -> None:
     schedule = celery_app.conf.beat_schedule
-    assert schedule["dispatch-due-notifications"]["task"] == "booking.tasks.dispatch_due_notifications"
+    assert schedule["dispatch-due-notifications"]["task"] == "notifications.tasks.dispatch_due_notifications"
     assert schedule["dispatch-due-notifications"]["schedule"] == 60.0
     agenda = schedule["plan-daily-agendas"]
-    assert agenda["task"] == "booking.tasks.plan_daily_agendas"
+    assert agenda["task"] == "notifications.tasks.plan_daily_agendas"
     assert agenda["schedule"] == crontab(hour=7, minute=0)
     assert str(celery_app.timezone) == "America/New_York"
 

@@ -13,9 +13,9 @@ from django.core import mail
 
 from booking import services
 from booking.models import Appointment, MassageType, Notification, NotificationKind
-from booking.tasks import dispatch_due_notifications
 from clinic.celery import app as celery_app
 from clinic.models import User
+from notifications.tasks import dispatch_due_notifications
 from tests.conftest import CLINIC_ZONE
 from therapists.models import Therapist
 
