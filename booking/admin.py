@@ -31,7 +31,7 @@ from booking.admin_views import write_appointments_csv
 from booking.exceptions import BookingError
 from booking.models import Appointment, MassageType, Status
 from clinic.admin_lookups import AllowListedLookups
-from clinic.dashboard import clinic_today, clinic_week
+from booking.availability import clinic_today, clinic_week
 from clinic.models import User
 
 # Where a refusal of the first, rolled-back save waits for the form of the second pass.

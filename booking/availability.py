@@ -190,3 +190,20 @@ def find_slots(
     # Sorting plain tuples is several times faster than sorting the dataclasses.
     starts.sort()
     return [Slot(start, start + length, therapist_id) for start, therapist_id in starts]
+
+
+def clinic_today(now: datetime) -> tuple[datetime, datetime]:
+    """Return local midnight of today and of tomorrow in the clinic's zone."""
+    today = timezone.localdate(now)
+    return clinic_day_bounds(today, today)
+
+
+def clinic_week(now: datetime) -> tuple[datetime, datetime]:
+    """Return local midnight of this week's Monday and of next Monday in the clinic's zone."""
+    monday = monday_of(timezone.localdate(now))
+    return clinic_day_bounds(monday, monday + timedelta(days=6))
+
+
+def monday_of(day: date) -> date:
+    """Return the Monday of the day's week."""
+    return day - timedelta(days=day.weekday())

@@ -6,12 +6,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from booking.admin_views import dashboard_view
 from clinic.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="admin_dashboard"),
+    path("admin/dashboard/", include("website.dashboard_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/therapist/", include("therapists.api_urls")),
     path("api/v1/", include("booking.api.urls")),
@@ -22,7 +21,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("therapist/", include("therapists.urls")),
-    path("", include("clinic.site_urls")),
+    path("", include("website.urls")),
 ]
 
 # Django's own 404 and 500 answer JSON in the API's error shape under /api/, pages elsewhere.

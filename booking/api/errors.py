@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from booking.exceptions import BookingError
+from clinic.errors import error_body
 from clinic.outage import outage_response
 
 API_PREFIX = "/api/"
@@ -41,11 +42,6 @@ _MESSAGES = {
     "malformed_json": "The request body is not valid JSON.",
     "not_found": "Not found.",
 }
-
-
-def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    """Return the API's error document."""
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
 def _first_message(detail: Any) -> str:

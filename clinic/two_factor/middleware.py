@@ -18,7 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, resolve, reverse
 
-from booking.api.errors import error_body
+from clinic.errors import error_body
 from clinic.two_factor.services import has_confirmed_device, requires_second_factor
 
 THERAPIST_API_PREFIX = "/api/v1/therapist/"

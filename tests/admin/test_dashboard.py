@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import MassageType, Status
-from clinic import dashboard
+from website import dashboard
 from tests.conftest import CLINIC_ZONE
 from tests.factories import AppointmentFactory, TimeOffFactory
 

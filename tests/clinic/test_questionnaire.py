@@ -8,7 +8,7 @@ import pytest
 
 from booking.intake import RED_FLAGS
 from booking.models import MassageType
-from clinic.questionnaire import (
+from website.questionnaire import (
     Answers,
     Area,
     Duration,

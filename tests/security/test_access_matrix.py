@@ -235,11 +235,21 @@ ADMIN_SITE: dict[str, Probe] = {
     "admin/r/<path:content_type_id>/<path:object_id>/": Probe(
         "/admin/r/{therapist_content_type}/{therapist_a}/", answers(ADMIN_LOGIN, front_desk=404, owner=404)
     ),
-    "admin/^(?P<app_label>auth|clinic|therapists|booking|otp_totp|otp_static)/$": Probe("/admin/booking/", ADMIN_STAFF),
+    "admin/^(?P<app_label>auth|therapists|booking|clinic|otp_totp|otp_static)/$": Probe("/admin/booking/", ADMIN_STAFF),
     # The front desk may not see the auth app at all: its index is absent for them.
     "admin/(?P<url>.*)$": Probe("/admin/no-such-page/", answers(ADMIN_LOGIN, front_desk=404, owner=404)),
     "admin/dashboard/": Probe("/admin/dashboard/", ADMIN_STAFF),
     "admin/booking/appointment/export/": Probe("/admin/booking/appointment/export/", ADMIN_STAFF),
+    # A therapist's time off is added and removed through the services on its own page, by the
+    # owner only (change_therapist); the front desk views therapists and their time off.
+    "admin/therapists/therapist/<int:object_id>/time-off/": Probe(
+        "/admin/therapists/therapist/{therapist_a}/time-off/", answers(ADMIN_LOGIN, front_desk=403, owner=200)
+    ),
+    "admin/therapists/therapist/<int:object_id>/time-off/<int:time_off_id>/remove/": Probe(
+        "/admin/therapists/therapist/{therapist_a}/time-off/{time_off}/remove/",
+        answers(ADMIN_LOGIN, front_desk=403, owner=302),
+        method="post",
+    ),
     # Only an owner sets anyone's password; the front desk sends a reset e-mail instead.
     "admin/clinic/user/<id>/password/": Probe(
         "/admin/clinic/user/{patient_a}/password/", answers(ADMIN_LOGIN, front_desk=403, owner=200)
@@ -264,6 +274,9 @@ NOBODY_MAY: dict[str, set[str]] = {
     "booking.appointment": {"delete"},  # appointments are kept: cancel instead
     "booking.notification": {"add", "delete"},  # rows come from the booking services
     "therapists.sessionnote": {"add", "change", "delete"},  # the therapist's record, read-only in admin
+    # Rows of the services: hours change on the therapist's page, time off on its own page.
+    "therapists.workinghours": {"add", "change", "delete"},
+    "therapists.timeoff": {"add", "change", "delete"},
 }
 # The object of each model that the admin pages open (a key of World.ids).
 ADMIN_OBJECT = {

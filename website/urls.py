@@ -7,7 +7,8 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from clinic import login_throttle
 from clinic.forms import EmailPasswordResetForm
-from clinic.views import accounts, booking, calendar, pages
+from clinic.views import accounts
+from website.views import booking, calendar, pages
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", pages.HomeView.as_view(), name="home"),

@@ -11,9 +11,9 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from booking.intake import red_flag_labels
 from booking.models import MassageType
-from clinic import guidance, questionnaire
-from clinic.forms import QuestionnaireForm
 from therapists.models import Therapist
+from website import guidance, questionnaire
+from website.forms import QuestionnaireForm
 
 
 def _guidance_context() -> dict[str, Any]:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
 from booking.models import Appointment, Status
 from booking.services import INTAKE_FIELDS, cancel_deadline, patient_can_change
-from clinic.questionnaire import Area
+from website.questionnaire import Area
 
 BOOKING_DAYS_PER_PAGE = 14
 RESUME_PATH = "/book/?resume=1"

@@ -14,29 +14,12 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from booking.availability import clinic_day_bounds, time_off_between, weekly_spans
+from booking.availability import clinic_today, clinic_week, time_off_between, weekly_spans
 from booking.intervals import Interval, merge, subtract
 from booking.models import Appointment, Status
 from therapists.models import Therapist, local_span
 
 RATE_PERIOD = timedelta(days=30)
-
-
-def clinic_today(now: datetime) -> tuple[datetime, datetime]:
-    """Return local midnight of today and of tomorrow in the clinic's zone."""
-    today = timezone.localdate(now)
-    return clinic_day_bounds(today, today)
-
-
-def clinic_week(now: datetime) -> tuple[datetime, datetime]:
-    """Return local midnight of this week's Monday and of next Monday in the clinic's zone."""
-    monday = monday_of(timezone.localdate(now))
-    return clinic_day_bounds(monday, monday + timedelta(days=6))
-
-
-def monday_of(day: date) -> date:
-    """Return the Monday of the day's week."""
-    return day - timedelta(days=day.weekday())
 
 
 @dataclass(frozen=True)
