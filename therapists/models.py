@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
@@ -13,9 +12,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-
-if TYPE_CHECKING:
-    from booking.models import MassageType
 
 from clinic.constraints import PostgresExclusionConstraint, WallClockRange
 from clinic.plain_text import validate_single_line
@@ -30,7 +26,7 @@ class TherapistQuerySet(models.QuerySet["Therapist"]):
     def active(self) -> TherapistQuerySet:
         return self.filter(is_active=True)
 
-    def offering(self, massage_type: MassageType | int) -> TherapistQuerySet:
+    def offering(self, massage_type: models.Model | int) -> TherapistQuerySet:
         return self.filter(massage_types=massage_type)
 
 
