@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from audit.display import history_table
 from audit.models import Event
-from booking import outbox, services
+from booking import services
 from booking.admin_forms import (
     INTAKE_FIELDS,
     AppointmentAddForm,
@@ -286,13 +286,12 @@ class AppointmentAdmin(AllowListedLookups):
 
     @admin.action(description="Resend the confirmation of the selected appointments", permissions=["change"])
     def resend_confirmation(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
-        self._each(request, queryset, self._resend, "given a new confirmation to send")
-
-    @staticmethod
-    def _resend(appointment: Appointment, now: datetime) -> None:
-        if appointment.status != Status.CONFIRMED or appointment.start <= now:
-            raise BookingError("Only a confirmed, upcoming appointment has a confirmation to resend.")
-        outbox.record_confirmation_resend(appointment, now=now)
+        self._each(
+            request,
+            queryset,
+            lambda a, now: services.resend_confirmation(appointment=a, by=staff(request), now=now),
+            "given a new confirmation to send",
+        )
 
     @admin.action(description="Export the selected appointments as CSV", permissions=["view"])
     def export_selected(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> HttpResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -71,6 +71,13 @@ class MassageType(models.Model):
     @property
     def buffer(self) -> timedelta:
         return timedelta(minutes=self.buffer_minutes)
+
+    def span(self, start: datetime) -> tuple[datetime, datetime]:
+        """Return (end, blocked_until) of a session of this type starting at `start`: the buffer follows the end."""
+        # In UTC: adding a timedelta to a zoned datetime is wall-clock arithmetic, an hour
+        # off for a session that crosses a DST change.
+        end = start.astimezone(UTC) + self.duration
+        return end, end + self.buffer
 
     def good_for_list(self) -> list[str]:
         return [item.strip() for item in self.good_for.split(",") if item.strip()]

@@ -113,8 +113,7 @@ def _check_slot(
     ignoring: int | None = None,
 ) -> tuple[datetime, datetime]:
     """Raise unless [start, end + buffer) is free on the therapist's schedule; return (end, blocked_until)."""
-    end = start + massage_type.duration
-    blocked_until = end + massage_type.buffer
+    end, blocked_until = massage_type.span(start)
     clashes = Appointment.objects.active().for_therapist(therapist).overlapping(start, blocked_until)
     if ignoring is not None:
         clashes = clashes.exclude(pk=ignoring)
@@ -462,3 +461,23 @@ def mark_completed(*, appointment: Appointment, by: User, now: datetime | None =
 def mark_no_show(*, appointment: Appointment, by: User, now: datetime | None = None) -> Appointment:
     """Record that the patient did not come (its therapist or staff, once it has started)."""
     return _mark(appointment=appointment, by=by, status=Status.NO_SHOW, now=now)
+
+
+@transaction.atomic
+def resend_confirmation(*, appointment: Appointment, by: User, now: datetime | None = None) -> Appointment:
+    """Queue one more confirmation of a confirmed, upcoming appointment (the clinic's staff ask for it)."""
+    now = now or timezone.now()
+    locked = locks.lock_appointment(appointment.pk)
+    if not _is_staff(by):
+        raise NotAllowed("Only the clinic's staff can resend a confirmation.")
+    if locked.status != Status.CONFIRMED or locked.start <= now:
+        raise InvalidTransition("Only a confirmed, upcoming appointment has a confirmation to resend.")
+    outbox.record_confirmation_resend(locked, now=now)
+    _event(
+        Kind.CONFIRMATION_RESENT,
+        locked,
+        by=by,
+        summary=f"Confirmation of the session of {history.when(locked.start)} sent again",
+        now=now,
+    )
+    return locked
