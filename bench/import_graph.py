@@ -9,6 +9,7 @@ including those inside functions: a lazy import is still a dependency.
 from __future__ import annotations
 
 import ast
+import itertools
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -60,7 +61,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
                 key = tuple(sorted(cycle))
                 if key not in seen:
                     seen.add(key)
-                    found.append(cycle + [start])
+                    found.append([*cycle, start])
             elif nxt not in path and nxt > start:
                 walk(start, nxt, [*path, nxt])
 
@@ -79,7 +80,7 @@ def main() -> int:
         print("\nCycles:")
         for cycle in found:
             print("  " + " -> ".join(cycle))
-            for a, b in zip(cycle, cycle[1:], strict=False):
+            for a, b in itertools.pairwise(cycle):
                 print(f"      {a} -> {b}: {', '.join(sorted(full[a][b]))}")
         return 1
     print("\nNo cycle: the apps read top-down.")

@@ -28,10 +28,10 @@ from booking.admin_forms import (
     describe_appointment,
 )
 from booking.admin_views import write_appointments_csv
+from booking.availability import clinic_today, clinic_week
 from booking.exceptions import BookingError
 from booking.models import Appointment, MassageType, Status
 from clinic.admin_lookups import AllowListedLookups
-from booking.availability import clinic_today, clinic_week
 from clinic.models import User
 
 # Where a refusal of the first, rolled-back save waits for the form of the second pass.
@@ -314,5 +314,3 @@ class AppointmentAdmin(AllowListedLookups):
             return HttpResponseRedirect(reverse("admin:booking_appointment_changelist"))
         stamp = f"{timezone.localtime():%Y%m%d-%H%M}"
         return write_appointments_csv(changelist.queryset, f"appointments-{stamp}.csv")
-
-

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "therapists",
     "booking",
     "notifications",
+    "portal",
     "website",
     "clinic.two_factor.apps.TwoFactorConfig",
 ]

@@ -12,7 +12,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/dashboard/", include("website.dashboard_urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/therapist/", include("therapists.api_urls")),
+    path("api/v1/therapist/", include("portal.api_urls")),
     path("api/v1/", include("booking.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
@@ -20,7 +20,7 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
         name="api-docs",
     ),
-    path("therapist/", include("therapists.urls")),
+    path("therapist/", include("portal.urls")),
     path("", include("website.urls")),
 ]
 

@@ -27,7 +27,7 @@ class TherapistQuerySet(models.QuerySet["Therapist"]):
         return self.filter(is_active=True)
 
     def offering(self, massage_type: models.Model | int) -> TherapistQuerySet:
-        return self.filter(massage_types=massage_type)
+        return self.filter(massage_types__pk=massage_type if isinstance(massage_type, int) else massage_type.pk)
 
 
 class Therapist(models.Model):

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import MassageType, Status
-from website import dashboard
 from tests.conftest import CLINIC_ZONE
 from tests.factories import AppointmentFactory, TimeOffFactory
+from website import dashboard
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:

@@ -1,4 +1,4 @@
-"""The admin changes working hours and time off only through therapists.services, asking what the portal asks."""
+"""The admin changes working hours and time off only through portal.services, asking what the portal asks."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from audit.models import Event, Kind
 from booking import services as booking_services
 from booking.models import Appointment, MassageType, Notification, NotificationKind, NotificationStatus, Status
 from clinic.models import User
+from portal.schedule import sessions_outside_hours
 from tests.factories import TimeOffFactory
 from tests.therapists.portal_setup import at, book_session, client_for
 from therapists.models import Therapist, TimeOff, WorkingHours
-from therapists.schedule import sessions_outside_hours
 
 pytestmark = pytest.mark.django_db
 

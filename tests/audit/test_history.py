@@ -19,9 +19,9 @@ from booking import services
 from booking.exceptions import SlotTaken
 from booking.models import MassageType
 from clinic.models import User
+from portal import services as therapist_services
 from tests.factories import UserFactory
 from tests.therapists.portal_setup import RED_FLAG_INTAKE, at, book_session, client_for
-from therapists import services as therapist_services
 from therapists.models import Therapist
 
 HEALTH_SECRET = "Herniated disc L4-L5"

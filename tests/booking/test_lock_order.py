@@ -9,6 +9,7 @@ the other's ("deadlock detected", answered 503).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import pytest
 import time_machine
@@ -48,9 +49,7 @@ def test_crossing_reschedules_never_deadlock(
         ]
         results = run_together(
             [
-                lambda appointment=appointment, to=to, start=start: services.reschedule(
-                    appointment=appointment, by=admin_user, start=start, therapist=to
-                )
+                partial(services.reschedule, appointment=appointment, by=admin_user, start=start, therapist=to)
                 for appointment, to, start in targets
             ]
         )

@@ -8,6 +8,7 @@ import pytest
 
 from booking.intake import RED_FLAGS
 from booking.models import MassageType
+from tests.factories import MassageTypeFactory
 from website.questionnaire import (
     Answers,
     Area,
@@ -17,7 +18,6 @@ from website.questionnaire import (
     needs_doctor,
     suggest,
 )
-from tests.factories import MassageTypeFactory
 
 
 def massage(**fields: object) -> MassageType:

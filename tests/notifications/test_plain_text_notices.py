@@ -159,7 +159,7 @@ def test_the_therapist_admin_form_shows_the_name_error(admin_client: Client, mas
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {"display_name": [MESSAGE]}
-    assert not Therapist.objects.filter(user=user).exists()
+    assert not Therapist.objects.filter(user_id=user.pk).exists()
 
 
 def test_the_signup_form_refuses_a_name_with_a_line_break(db: None) -> None:

@@ -33,6 +33,7 @@ from knox.models import AuthToken
 from booking import services
 from booking.models import Appointment, MassageType, Notification
 from clinic.models import User
+from portal import services as therapist_services
 from tests.conftest import CLINIC_ZONE
 from tests.factories import (
     AppointmentFactory,
@@ -42,7 +43,6 @@ from tests.factories import (
     UserFactory,
     weekly_hours,
 )
-from therapists import services as therapist_services
 from therapists.models import Therapist, TimeOff
 
 staff_groups_migration = importlib.import_module("clinic.migrations.0002_staff_groups")

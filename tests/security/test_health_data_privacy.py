@@ -26,9 +26,9 @@ from django.test import Client
 from knox.models import AuthToken
 
 from booking.models import Appointment, MassageType
-from notifications.tasks import dispatch_due_notifications
 from clinic.celery import app as celery_app
 from clinic.models import User
+from notifications.tasks import dispatch_due_notifications
 from tests.conftest import CLINIC_ZONE
 from therapists.models import Therapist
 

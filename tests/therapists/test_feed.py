@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from booking.services import cancel
-from therapists.services import regenerate_calendar_token
+from portal.services import regenerate_calendar_token
 
 from .portal_setup import RED_FLAG_INTAKE, at, book_session, client_for
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from portal.services import NoteData, save_session_note
 from therapists.models import SessionNote
-from therapists.services import NoteData, save_session_note
 
 from .portal_setup import at, book_session, client_for
 

@@ -9,9 +9,9 @@ import pytest
 from booking.availability import find_slots
 from booking.exceptions import InvalidBooking, InvalidTransition, NotAllowed
 from booking.models import Status
-from therapists import services
+from portal import services
+from portal.services import NoteData, OnConflict, Span
 from therapists.models import SessionNote, SessionNoteRevision, TimeOff, WorkingHours
-from therapists.services import NoteData, OnConflict, Span
 
 from .portal_setup import at, book_session
 

@@ -2,7 +2,7 @@
 
 Who may call it: a signed-in user with an active therapist profile (anyone else: 403
 `permission_denied`). Sessions and time off are the caller's own; another therapist's
-answer 404. Writes go through `therapists.services`; their BookingErrors map to the one
+answer 404. Writes go through `portal.services`; their BookingErrors map to the one
 JSON error shape in `booking.api.errors`.
 """
 
@@ -23,8 +23,8 @@ from rest_framework.views import APIView
 from booking.api.errors import error_body
 from booking.api.schema import error_responses
 from booking.models import Appointment
-from therapists import services
-from therapists.api_serializers import (
+from portal import services
+from portal.api_serializers import (
     ConflictSessionSerializer,
     NoteSerializer,
     ScheduleQuerySerializer,
@@ -36,9 +36,9 @@ from therapists.api_serializers import (
     TimeOffSerializer,
     WorkingHoursSerializer,
 )
+from portal.permissions import IsTherapist
+from portal.schedule import sessions_between
 from therapists.models import SessionNote, Therapist, TimeOff
-from therapists.permissions import IsTherapist
-from therapists.schedule import sessions_between
 
 TAGS = ["therapist portal"]
 

@@ -11,9 +11,9 @@ from rest_framework import serializers
 
 from booking.api.schema import ErrorDetailSerializer
 from booking.models import Appointment
+from portal.schedule import EARLIEST_DATE, LATEST_DATE, MAX_RANGE_DAYS, red_flags_of
+from portal.services import OnConflict
 from therapists.models import TimeOff, Weekday
-from therapists.schedule import EARLIEST_DATE, LATEST_DATE, MAX_RANGE_DAYS, red_flags_of
-from therapists.services import OnConflict
 
 
 class RedFlagSerializer(serializers.Serializer[Any]):

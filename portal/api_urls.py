@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from therapists import api
+from portal import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("schedule/", api.ScheduleView.as_view(), name="therapist-schedule"),

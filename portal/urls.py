@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from therapists import views
+from portal import views
 
 app_name = "therapists"
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
+from portal.services import NoteData, OnConflict, Span, span_problems
 from therapists.models import Weekday
-from therapists.services import NoteData, OnConflict, Span, span_problems
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -1,7 +1,7 @@
 """The therapist portal's pages: schedule, session (intake, outcome, notes), working hours, time off, calendar feed.
 
 Every page is for the signed-in therapist only (`therapist_required`); another therapist's
-session or time off answers 404. Writes go through `therapists.services`.
+session or time off answers 404. Writes go through `portal.services`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.models import Event
 from booking.exceptions import BookingError
 from booking.models import Appointment
-from therapists import services
-from therapists.feed import build_feed
-from therapists.forms import BaseWorkingHoursFormSet, OutcomeForm, SessionNoteForm, TimeOffForm, WorkingHoursFormSet
-from therapists.models import SessionNote, Therapist, TimeOff
-from therapists.permissions import therapist_required
-from therapists.schedule import (
+from portal import services
+from portal.feed import build_feed
+from portal.forms import BaseWorkingHoursFormSet, OutcomeForm, SessionNoteForm, TimeOffForm, WorkingHoursFormSet
+from portal.permissions import therapist_required
+from portal.schedule import (
     group_by_day,
     red_flags_of,
     requested_date,
@@ -32,6 +31,7 @@ from therapists.schedule import (
     sessions_outside_hours,
     week_of,
 )
+from therapists.models import SessionNote, Therapist, TimeOff
 
 
 def _own_session(therapist: Therapist, pk: int) -> Appointment:
