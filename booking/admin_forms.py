@@ -55,7 +55,7 @@ def describe_clash(
     *, therapist: Therapist, massage_type: MassageType, start: datetime, ignoring: int | None = None
 ) -> str | None:
     """Name the active appointment that holds part of the wanted time, or return None."""
-    blocked_until = start + massage_type.duration + massage_type.buffer
+    _, blocked_until = massage_type.span(start)
     clashes = Appointment.objects.active().for_therapist(therapist).overlapping(start, blocked_until)
     if ignoring is not None:
         clashes = clashes.exclude(pk=ignoring)

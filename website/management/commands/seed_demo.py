@@ -200,11 +200,11 @@ class PlannedAppointment:
 
     @property
     def end(self) -> datetime:
-        return self.start + self.massage_type.duration
+        return self.massage_type.span(self.start)[0]
 
     @property
     def blocked_until(self) -> datetime:
-        return self.end + self.massage_type.buffer
+        return self.massage_type.span(self.start)[1]
 
 
 class Command(BaseCommand):
