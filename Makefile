@@ -95,6 +95,8 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
+# The benchmarks load the settings as the demo does (bench/load.py runs its server with DEBUG off).
+bench: export DEBUG := $(or $(DEBUG),1)
 bench: check-postgres
 	@for script in bench/*.py; do \
 		[ -e "$$script" ] || { echo "No benchmarks in bench/ yet."; break; }; \
