@@ -51,13 +51,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 # The settings default to production (DEBUG off); the demo runs with DEBUG on unless told otherwise.
 run: export DEBUG := $(or $(DEBUG),1)
+# Links in e-mails and calendar files point at the port the demo serves, unless SITE_URL says otherwise.
+run: export SITE_URL := $(or $(SITE_URL),http://127.0.0.1:$(PORT))
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py prepare_local_run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
 	@echo
-	@echo "  Massage clinic booking: http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "  Massage clinic booking: $(SITE_URL)/  (admin: $(SITE_URL)/admin/)"
 	@echo "  Demo logins, password demo-pass-2026:"
 	@echo "    admin@clinic.test      clinic admin"
 	@echo "    therapist@clinic.test  therapist (Maya Okafor)"

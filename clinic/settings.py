@@ -151,6 +151,10 @@ STORAGES = {
 
 # E-mail: console by default, SMTP (or any backend) through EMAIL_URL.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email.get("EMAIL_FILE_PATH") and env.str("EMAIL_URL", default="").startswith("filemail:///"):
+    # django-environ reads filemail:///tmp/x as the relative tmp/x; the URL meant /tmp/x
+    # (and filemail:////tmp/x, its working form, already gives /tmp/x).
+    _email["EMAIL_FILE_PATH"] = "/" + _email["EMAIL_FILE_PATH"].lstrip("/")
 vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Back & Balance Massage <bookings@clinic.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -100,3 +100,29 @@ def test_importing_the_settings_writes_no_files(debug: str) -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "imported"
+
+
+@pytest.mark.parametrize("url", ["filemail:///tmp/clinic-mail", "filemail:////tmp/clinic-mail"])
+def test_a_file_mail_url_names_an_absolute_folder_with_three_slashes_or_four(url: str) -> None:
+    script = "import django; django.setup(); from django.conf import settings; print(settings.EMAIL_FILE_PATH)"
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "clinic.settings", "EMAIL_URL": url, "DEBUG": "1"}
+
+    result = subprocess.run(  # noqa: S603  (our own interpreter and settings)
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "/tmp/clinic-mail"
+
+
+def test_make_run_points_links_at_its_own_port() -> None:
+    result = subprocess.run(  # noqa: S603  (make's dry run prints the commands only)
+        ["make", "-n", "run", "PORT=8123"],  # noqa: S607
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "SITE_URL"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert "http://127.0.0.1:8123/" in result.stdout
