@@ -173,3 +173,54 @@ def test_the_front_desk_login_is_staff_in_the_front_desk_group(demo_settings: ob
     assert user is not None
     assert user.is_staff and not user.is_superuser
     assert list(user.groups.values_list("name", flat=True)) == ["Front desk"]
+
+
+@pytest.mark.django_db
+def test_the_demo_patient_can_book_at_once(demo_settings: object, clock: time_machine.Traveller) -> None:
+    from django.conf import settings as django_settings
+    from rest_framework.test import APIClient
+
+    from booking.availability import find_slots
+
+    _seed()
+    jordan = User.objects.get(email="patient@clinic.test")
+    held = Appointment.objects.for_patient(jordan).filter(status=Status.CONFIRMED, start__gte=timezone.now()).count()
+    assert 0 < held < django_settings.MAX_ACTIVE_APPOINTMENTS
+
+    massage = MassageType.objects.active().order_by("pk").first()
+    assert massage is not None
+    day = timezone.localdate() + timedelta(days=3)
+    slot = next(
+        s
+        for s in find_slots(massage, day, day + timedelta(days=7))
+        if not Appointment.objects.for_patient(jordan).active().overlapping(s.start, s.end).exists()
+    )
+    api = APIClient()
+    api.force_authenticate(jordan)
+    response = api.post(
+        "/api/v1/appointments/",
+        {"massage_type": massage.pk, "therapist": slot.therapist_id, "start": slot.start.isoformat()},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+
+
+@pytest.mark.django_db
+def test_seeded_bookings_carry_their_confirmations_and_reminders(
+    demo_settings: object, clock: time_machine.Traveller
+) -> None:
+    from audit.models import Event, Kind
+    from booking.models import Notification, NotificationKind
+
+    _seed()
+    upcoming = Appointment.objects.filter(status=Status.CONFIRMED, start__gte=timezone.now())
+    assert upcoming.exists()
+    for appointment in upcoming:
+        kinds = set(Notification.objects.filter(appointment=appointment).values_list("kind", flat=True))
+        assert {NotificationKind.CONFIRMATION, NotificationKind.REMINDER} <= kinds, appointment
+        assert Event.objects.filter(appointment_id=appointment.pk, kind=Kind.BOOKED).exists()
+    # Last week's sessions are history: no notice is owed for them.
+    past = Appointment.objects.filter(start__lt=timezone.now())
+    assert past.exists()
+    assert not Notification.objects.filter(appointment__in=past).exists()

@@ -15,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from booking import services
+from booking.exceptions import BookingError
 from booking.intake import Pressure
 from booking.models import Appointment, MassageType, Status
 from clinic.models import User
@@ -31,6 +33,8 @@ RANDOM_SEED = 2026
 UPCOMING_DAYS = 14
 PAST_DAYS = 7
 GRID = timedelta(minutes=15)
+# The demo patient holds this many upcoming sessions, so they can book more at once.
+DEMO_PATIENT_UPCOMING = 2
 
 MASSAGE_TYPES: list[dict[str, Any]] = [
     {
@@ -237,7 +241,9 @@ class Command(BaseCommand):
         user, created = User.objects.update_or_create(email=email, defaults=fields)
         if created:
             user.password = self.password_hash()
-            user.save(update_fields=["password"])
+            # Demo addresses count as confirmed: the demo patient books more than one session.
+            user.email_confirmed_at = timezone.now()
+            user.save(update_fields=["password", "email_confirmed_at"])
         return user
 
     def seed_massage_types(self) -> dict[str, MassageType]:
@@ -306,34 +312,68 @@ class Command(BaseCommand):
         return [self.seed_user(spec["email"], **{k: v for k, v in spec.items() if k != "email"}) for spec in PATIENTS]
 
     def seed_appointments(self, therapists: list[Therapist], patients: list[User]) -> tuple[int, int]:
-        """Create the planned appointments that are missing; return (created, already there)."""
+        """Create the planned appointments that are missing; return (created, already there).
+
+        Upcoming sessions are booked through the booking service, as the front desk books by
+        phone: with their confirmation, the therapist's notice and their reminders in the
+        outbox. Last week's are history, written as such (no notice is owed for them).
+        """
         created = kept = 0
+        now = timezone.now()
+        clinic = User.objects.get(email=ADMIN_EMAIL)
         plan = plan_appointments(therapists, timezone.localdate(), random.Random(RANDOM_SEED))
         for index, planned in enumerate(plan):
             if Appointment.objects.filter(therapist=planned.therapist, start=planned.start).exists():
                 kept += 1
                 continue
-            clash = (
-                Appointment.objects.active()
-                .for_therapist(planned.therapist)
-                .overlapping(planned.start, planned.blocked_until)
-                .exists()
-            )
-            if clash:  # someone booked this time through the site since the last seed
+            patient = self.patient_for(index, planned, patients, now=now)
+            if planned.start <= now:
+                created += self.record_past(planned, patient, index)
                 continue
-            Appointment.objects.create(
-                patient=patients[index % len(patients)],
-                therapist=planned.therapist,
-                massage_type=planned.massage_type,
-                start=planned.start,
-                end=planned.end,
-                blocked_until=planned.blocked_until,
-                status=planned.status,
-                price=planned.massage_type.price,
-                **demo_intake(index),
-            )
+            try:
+                services.book(
+                    patient=patient,
+                    therapist=planned.therapist,
+                    massage_type=planned.massage_type,
+                    start=planned.start,
+                    intake=services.IntakeData(**demo_intake(index)),
+                    by=clinic,
+                    now=now,
+                )
+            except BookingError:  # someone booked this time through the site since the last seed
+                continue
             created += 1
         return created, kept
+
+    def patient_for(self, index: int, planned: PlannedAppointment, patients: list[User], *, now: datetime) -> User:
+        """Return the patient of a planned session: round the list, but leave the demo patient room to book."""
+        for offset in range(len(patients)):
+            patient = patients[(index + offset) % len(patients)]
+            if patient.email != PATIENT_EMAIL or planned.start <= now:
+                return patient
+            held = Appointment.objects.for_patient(patient).filter(status=Status.CONFIRMED, start__gte=now).count()
+            if held < DEMO_PATIENT_UPCOMING:
+                return patient
+        return patients[index % len(patients)]
+
+    def record_past(self, planned: PlannedAppointment, patient: User, index: int) -> bool:
+        """Write a session of last week as history (the services refuse to book in the past)."""
+        end, blocked_until = planned.massage_type.span(planned.start)
+        taken = Appointment.objects.active().for_therapist(planned.therapist).overlapping(planned.start, blocked_until)
+        if taken.exists():
+            return False
+        Appointment.objects.create(
+            patient=patient,
+            therapist=planned.therapist,
+            massage_type=planned.massage_type,
+            start=planned.start,
+            end=end,
+            blocked_until=blocked_until,
+            status=planned.status,
+            price=planned.massage_type.price,
+            **demo_intake(index),
+        )
+        return True
 
     def print_summary(self, created: int, kept: int) -> None:
         """Print what the demo holds and how to sign in."""
