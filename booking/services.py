@@ -132,10 +132,27 @@ def _check_slot(
         ignoring=ignoring,
     )
     if not any(slot.start == start for slot in free):
-        raise SlotUnavailable(
-            f"{therapist} is not available for a {massage_type.duration_minutes}-minute session at that time."
-        )
+        raise SlotUnavailable(_unavailable_message(therapist, massage_type, start, [slot.start for slot in free]))
     return end, blocked_until
+
+
+def _unavailable_message(therapist: Therapist, massage_type: MassageType, start: datetime, free: list[datetime]) -> str:
+    """Say why the start cannot be booked (off the grid, or not free), offering the free starts either side that day."""
+    grid = settings.BOOKING_SLOT_GRID_MINUTES
+    local = timezone.localtime(start)
+    if local.minute % grid or local.second or local.microsecond:
+        message = f"Sessions start on the {grid}-minute grid ({local:%H}:00, {local:%H}:{grid:02d}, ...)."
+    else:
+        message = f"{therapist} is not available for a {massage_type.duration_minutes}-minute session at that time."
+    before = [moment for moment in free if moment < start]
+    after = [moment for moment in free if moment > start]
+    nearest = ([max(before)] if before else []) + ([min(after)] if after else [])
+    if nearest:
+        times = " or ".join(f"{timezone.localtime(moment):%H:%M}" for moment in nearest)
+        message += f" The nearest free times that day are {times}."
+    else:
+        message += f" {therapist} has no free time that day."
+    return message
 
 
 def _check_patient_free(
