@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from booking.models import Appointment
 
-CSV_COLUMNS = ["start", "end", "therapist", "patient", "email", "phone", "massage_type", "status", "price"]
+CSV_COLUMNS = ["booking", "start", "end", "therapist", "patient", "email", "phone", "massage_type", "status", "price"]
+# Spreadsheets read a CSV as UTF-8 (accents in names) only when it starts with a byte-order mark.
+BYTE_ORDER_MARK = "\ufeff"
 # A spreadsheet runs a cell that starts with one of these as a formula. A spreadsheet that
 # splits on another separator (`;`, tab, `|`) or on line breaks starts a new cell after each
 # of them, so a character that follows one inside our cell starts a cell too.
@@ -27,11 +29,15 @@ def write_appointments_csv(appointments: Iterable[Appointment], filename: str) -
     """Return the appointments as a CSV download; health data (intake, notes) is left out."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write(BYTE_ORDER_MARK)
     writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
+    # The times are wall-clock times in the clinic's zone: the header says which.
+    zone = timezone.get_current_timezone_name()
+    writer.writerow([f"{column} ({zone})" if column in ("start", "end") else column for column in CSV_COLUMNS])
     for appointment in appointments:
         patient = appointment.patient
         row = [
+            appointment.pk,
             f"{timezone.localtime(appointment.start):%Y-%m-%d %H:%M}",
             f"{timezone.localtime(appointment.end):%Y-%m-%d %H:%M}",
             appointment.therapist,

@@ -56,7 +56,9 @@ def _exported(client: Client, query: str) -> list[dict[str, str]]:
     response = client.get(f"{EXPORT}?{query}")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    content = response.content.decode()
+    assert content.startswith("\ufeff")  # spreadsheets then read the file as UTF-8
+    return list(csv.DictReader(io.StringIO(content.removeprefix("\ufeff"))))
 
 
 @pytest.mark.django_db
@@ -87,8 +89,9 @@ def test_the_export_has_exactly_the_filtered_rows(diary, front_desk_client: Clie
     rows = _exported(front_desk_client, query)
     assert rows == [
         {
-            "start": "2026-03-04 10:00",
-            "end": "2026-03-04 11:00",
+            "booking": str(diary["this_week"].pk),
+            "start (America/New_York)": "2026-03-04 10:00",
+            "end (America/New_York)": "2026-03-04 11:00",
             "therapist": "Carol Chen",
             "patient": "Alice Archer",
             "email": "alice@example.test",
@@ -103,7 +106,11 @@ def test_the_export_has_exactly_the_filtered_rows(diary, front_desk_client: Clie
 @pytest.mark.django_db
 def test_the_export_follows_the_search_too(diary, admin_client: Client) -> None:
     rows = _exported(admin_client, "q=bob")
-    assert sorted(row["start"] for row in rows) == ["2026-02-27 10:00", "2026-03-04 14:00", "2026-03-10 11:00"]
+    assert sorted(row["start (America/New_York)"] for row in rows) == [
+        "2026-02-27 10:00",
+        "2026-03-04 14:00",
+        "2026-03-10 11:00",
+    ]
     assert {row["status"] for row in rows} == {"Completed", "Cancelled", "Confirmed"}
 
 
