@@ -305,6 +305,7 @@ def _calendar_part(notification: Notification, *, now: datetime) -> Any:
         attendee_email=notification.recipient,
         attendee_name=name,
         now=now,
+        for_therapist=notification.kind not in PATIENT_KINDS,
     )
     return calendar.as_attachment(ics, method=method)
 

@@ -36,6 +36,7 @@ from portal.api_serializers import (
     TimeOffSerializer,
     WorkingHoursSerializer,
 )
+from portal.feed import feed_url
 from portal.permissions import IsTherapist
 from portal.schedule import sessions_between
 from therapists.models import SessionNote, Therapist, TimeOff
@@ -60,7 +61,7 @@ class TherapistAPIView(APIView):
 class ScheduleView(TherapistAPIView):
     @extend_schema(
         operation_id="therapist_schedule",
-        summary="The signed-in therapist's sessions with each patient's intake",
+        summary="The signed-in therapist's sessions with each patient's intake, and their calendar feed's address",
         parameters=[
             OpenApiParameter("date_from", str, description="First clinic date, YYYY-MM-DD (default today)."),
             OpenApiParameter("date_to", str, description="Last clinic date, inclusive (default date_from + 6 days)."),
@@ -74,7 +75,13 @@ class ScheduleView(TherapistAPIView):
         query.is_valid(raise_exception=True)
         date_from, date_to = query.validated_data["date_from"], query.validated_data["date_to"]
         sessions = sessions_between(self.therapist, date_from, date_to)
-        body = {"time_zone": settings.TIME_ZONE, "date_from": date_from, "date_to": date_to, "sessions": sessions}
+        body = {
+            "time_zone": settings.TIME_ZONE,
+            "date_from": date_from,
+            "date_to": date_to,
+            "sessions": sessions,
+            "calendar_feed_url": feed_url(self.therapist),
+        }
         return Response(ScheduleSerializer(body).data)
 
 

@@ -73,6 +73,9 @@ class ScheduleSerializer(serializers.Serializer[Any]):
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     sessions = SessionSerializer(many=True)
+    calendar_feed_url = serializers.URLField(
+        help_text="The therapist's personal iCalendar feed (a secret link: anyone who has it sees the sessions)."
+    )
 
 
 class ScheduleQuerySerializer(serializers.Serializer[Any]):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from booking.models import Appointment
-from notifications.calendar import event_uid
+from notifications.calendar import event_uid, vtimezone
 from therapists.models import Therapist
 
 FEED_PAST = timedelta(days=30)
@@ -45,6 +46,8 @@ def build_feed(therapist: Therapist, *, now: datetime | None = None) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", f"{settings.CLINIC_NAME}: {therapist.display_name}")
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    # The invitations' VTIMEZONE, word for word: a calendar that holds both sees one zone.
+    calendar.add_component(vtimezone(zone, year=now.astimezone(zone).year))
     for appointment in feed_sessions(therapist, now):
         event = Event()
         # The UID of the e-mailed invitations, SEQUENCE bumped by reschedules: calendars update in place.
@@ -58,7 +61,9 @@ def build_feed(therapist: Therapist, *, now: datetime | None = None) -> bytes:
         event.add("status", "CONFIRMED")
         event.add("transp", "OPAQUE")
         calendar.add_component(event)
-    # Only the transitions around the feed's window: the full table is kilobytes of RDATEs.
-    local_now = now.astimezone(zone)
-    calendar.add_missing_timezones(first_date=date(local_now.year - 1, 1, 1), last_date=date(local_now.year + 2, 1, 1))
     return calendar.to_ical()
+
+
+def feed_url(therapist: Therapist) -> str:
+    """Return the absolute address a calendar app subscribes to for the therapist's feed."""
+    return settings.SITE_URL.rstrip("/") + reverse("therapists:feed", kwargs={"token": therapist.calendar_token})

@@ -8,6 +8,7 @@ import icalendar
 import pytest
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from booking.services import cancel
 from portal.services import regenerate_calendar_token
@@ -116,3 +117,18 @@ def test_an_inactive_therapists_feed_is_not_found(therapist) -> None:
     therapist.is_active = False
     therapist.save()
     assert Client().get(feed_url(therapist)).status_code == 404
+
+
+def test_the_schedule_api_gives_the_therapist_their_feeds_absolute_url(therapist, clock, settings) -> None:
+    settings.SITE_URL = "https://book.clinic.example/"
+    client = APIClient()
+    client.force_authenticate(therapist.user)
+    url = client.get("/api/v1/therapist/schedule/").json()["calendar_feed_url"]
+    assert url == f"https://book.clinic.example/therapist/feed/{therapist.calendar_token}.ics"
+    assert Client().get(url.removeprefix("https://book.clinic.example")).status_code == 200
+    regenerate_calendar_token(therapist=therapist)
+    therapist.refresh_from_db()
+    # After a regeneration the API hands out the new link.
+    assert client.get("/api/v1/therapist/schedule/").json()["calendar_feed_url"] == (
+        f"https://book.clinic.example{feed_url(therapist)}"
+    )
