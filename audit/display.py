@@ -28,7 +28,7 @@ def history_table(events: Iterable[Event]) -> SafeString:
                 f"{timezone.localtime(e.at):%a %d %b %Y %H:%M}",
                 actor_name(e),
                 e.get_kind_display(),
-                e.summary + (f" ({e.data['reason']})" if e.data.get("reason") else ""),
+                e.summary + (" (a reason was given: see the appointment)" if e.data.get("reason_given") else ""),
             )
             for e in events
         ),

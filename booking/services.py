@@ -337,7 +337,9 @@ def cancel(*, appointment: Appointment, by: User, reason: str = "", now: datetim
         by=by,
         summary=f"Cancelled the session of {history.when(locked.start)}",
         now=now,
-        reason=locked.cancellation_reason,
+        # Whether a reason was given, never its words: a patient may write about their health,
+        # and the history can never be erased. The reason stays on the appointment.
+        reason_given=bool(locked.cancellation_reason),
     )
     return locked
 

@@ -32,7 +32,8 @@ from clinic.rate_limits import Limit, email_digest
 
 CONFIRMATION_SALT = "clinic.accounts.confirm-email"
 CONFIRMATION_MAX_AGE = timedelta(days=3)
-CODE_ATTEMPTS = Limit("signup-code", 5, timedelta(minutes=30))
+# Wrong codes per sign-up, whichever client types them: then only the e-mailed link works.
+CODE_ATTEMPTS = Limit("signup-code", 5, CONFIRMATION_MAX_AGE)
 
 SIGNUP_PER_CLIENT = Limit("signup:client", 10, timedelta(hours=1))
 SIGNUP_PER_ADDRESS = Limit("signup:address", 3, timedelta(hours=1))
@@ -63,12 +64,12 @@ class NewPatient:
 
 
 def _check_limits(client: str, email: str, per_client: Limit, per_address: Limit) -> None:
+    # Counted first (atomically), then refused past the limit: parallel requests all count.
     address = email_digest(canonical_email(email))
     for limit, subject in ((per_client, client), (per_address, address)):
-        if limit.reached(subject):
-            raise TooManyRequests(limit.seconds_left(subject))
-    per_client.record(client)
-    per_address.record(address)
+        attempt = limit.record(subject)
+        if not limit.allows(attempt):
+            raise TooManyRequests(attempt.seconds_left(timezone.now()))
 
 
 def confirmation_token(user: User) -> str:
@@ -83,7 +84,9 @@ def confirmation_code(user: User) -> str:
 
 
 def code_matches(user: User, code: str) -> bool:
-    """Return whether the typed code is the user's (compared in constant time)."""
+    """Return whether the typed code is the user's and still fresh (as long as the link; compared in constant time)."""
+    if timezone.now() - user.date_joined > CONFIRMATION_MAX_AGE:
+        return False
     return hmac.compare_digest(confirmation_code(user), (code or "").strip())
 
 

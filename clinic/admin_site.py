@@ -30,7 +30,7 @@ class ClinicAdminSite(admin.AdminSite):
         form = (getattr(response, "context_data", None) or {}).get("form")
         if form is not None and form.has_error(NON_FIELD_ERRORS, code=login_throttle.CODE):
             response.status_code = 429
-            seconds = login_throttle.seconds_locked(request, str(form.cleaned_data.get("username") or ""))
+            seconds = getattr(form, "locked_for", None)
             response["Retry-After"] = str(seconds or int(login_throttle.WINDOW.total_seconds()))
         return response
 

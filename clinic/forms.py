@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, 
 
 from clinic.accounts import NewPatient
 from clinic.login_throttle import LimitedSignInFormMixin
-from clinic.models import User, canonical_email, normalize_phone
+from clinic.models import User, canonical_email, normalize_phone, validate_plain_email
 
 
 class SignupForm(BaseUserCreationForm):
@@ -36,6 +36,7 @@ class SignupForm(BaseUserCreationForm):
 
     def clean_email(self) -> str:
         # No "already exists" error: sign-up must not tell who has an account (see clinic.accounts).
+        validate_plain_email(self.cleaned_data["email"])
         return canonical_email(self.cleaned_data["email"])
 
     def _get_validation_exclusions(self) -> set[str]:

@@ -24,8 +24,9 @@ PERMISSIONS_POLICY = ", ".join(
         "interest-cohort",
     )
 )
-# Token-addressed answers that carry a person's schedule without a signed-in user.
-PRIVATE_PREFIXES = ("/therapist/feed/",)
+# Answers that carry a secret or a person's schedule without a signed-in user: the feed
+# (its token is the credential) and sign-in and sign-up, whose answers hold API tokens.
+PRIVATE_PREFIXES = ("/therapist/feed/", "/api/v1/auth/")
 
 
 class PrivacyHeadersMiddleware:

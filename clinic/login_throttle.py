@@ -15,6 +15,7 @@ these functions, and the counts live in the shared cache (clinic.rate_limits).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from rest_framework.request import Request
 
 from clinic.models import User, canonical_email
@@ -49,6 +51,52 @@ def _client(request: HttpRequest | Request | None) -> str | None:
     return client_ident(request) if request is not None else None
 
 
+class SignInLocked(Exception):
+    """Sign-in is closed for this client or this account for `seconds`."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(MESSAGE)
+        self.seconds = seconds
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """A counted sign-in attempt, to be taken back if the password turns out right."""
+
+    client: str | None
+    account: str | None
+
+
+def begin_attempt(request: HttpRequest | Request | None, email: str) -> SignInAttempt:
+    """Count the attempt first (one atomic statement per counter), then raise SignInLocked if it is over the limit.
+
+    Counting before checking the password means parallel guesses are all counted: only
+    the first FAILURE_LIMIT in a window ever reach the password check.
+    """
+    now = timezone.now()
+    client, account = _client(request), _account(email)
+    by_client = CLIENT_FAILURES.record(client) if client is not None else None
+    by_account = ACCOUNT_FAILURES.record(account) if account is not None else None
+    waits = []
+    if by_client is not None and not CLIENT_FAILURES.allows(by_client):
+        waits.append(by_client.seconds_left(now))
+    # A locked account stays open to a client with no earlier attempt in the window (see above).
+    client_failing = by_client is None or by_client.count > 1
+    if by_account is not None and client_failing and not ACCOUNT_FAILURES.allows(by_account):
+        waits.append(by_account.seconds_left(now))
+    if waits:
+        raise SignInLocked(max(waits))
+    return SignInAttempt(client=client, account=account)
+
+
+def succeeded(attempt: SignInAttempt) -> None:
+    """The password was right: the attempt was no failure, and the account's count starts again."""
+    if attempt.client is not None:
+        CLIENT_FAILURES.forget_one(attempt.client)
+    if attempt.account is not None:
+        ACCOUNT_FAILURES.clear(attempt.account)
+
+
 def seconds_locked(request: HttpRequest | Request | None, email: str) -> int | None:
     """Return the seconds until sign-in opens again for this client and address, or None if it is open."""
     client = _client(request)
@@ -56,7 +104,6 @@ def seconds_locked(request: HttpRequest | Request | None, email: str) -> int | N
     if client is not None and CLIENT_FAILURES.reached(client):
         waits.append(CLIENT_FAILURES.seconds_left(client))
     account = _account(email)
-    # A locked account stays open to a client that has not been failing (see above).
     client_failing = client is None or CLIENT_FAILURES.used(client) > 0
     if account is not None and client_failing and ACCOUNT_FAILURES.reached(account):
         waits.append(ACCOUNT_FAILURES.seconds_left(account))
@@ -69,7 +116,7 @@ def is_locked(request: HttpRequest | Request | None, email: str) -> bool:
 
 
 def record_failure(request: HttpRequest | Request | None, email: str) -> None:
-    """Count one failed sign-in against the client and the account."""
+    """Count one failed sign-in against the client and the account (outside a begun attempt)."""
     client = _client(request)
     if client is not None:
         CLIENT_FAILURES.record(client)
@@ -79,27 +126,27 @@ def record_failure(request: HttpRequest | Request | None, email: str) -> None:
 
 
 def forget_failures(email: str) -> None:
-    """Clear the account's count (after a successful sign-in or a password reset)."""
+    """Clear the account's count (after a password reset)."""
     account = _account(email)
     if account is not None:
         ACCOUNT_FAILURES.clear(account)
 
 
 class LimitedSignInFormMixin(Form):
-    """For Django's AuthenticationForm: refuse before checking the password once the limit is reached."""
+    """For Django's AuthenticationForm: count the attempt, refuse past the limit before checking the password."""
 
     request: HttpRequest | None
+    locked_for: int | None = None
 
     def clean(self) -> dict[str, Any]:
         email = str(self.cleaned_data.get("username") or "")
-        if is_locked(self.request, email):
-            raise ValidationError(MESSAGE, code=CODE)
         try:
-            super().clean()
-        except ValidationError:
-            record_failure(self.request, email)
-            raise
-        forget_failures(email)
+            attempt = begin_attempt(self.request, email)
+        except SignInLocked as locked:
+            self.locked_for = locked.seconds
+            raise ValidationError(MESSAGE, code=CODE) from locked
+        super().clean()  # a wrong password raises, and the attempt stays counted
+        succeeded(attempt)
         return self.cleaned_data
 
 
@@ -110,7 +157,7 @@ class LimitedSignInViewMixin:
         response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
         if form.has_error(NON_FIELD_ERRORS, code=CODE):
             response.status_code = 429
-            seconds = seconds_locked(form.request, str(form.cleaned_data.get("username") or ""))  # type: ignore[attr-defined]
+            seconds = getattr(form, "locked_for", None)
             response["Retry-After"] = str(seconds or int(WINDOW.total_seconds()))
         return response
 

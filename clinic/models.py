@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from clinic.plain_text import validate_single_line
-from clinic.signals import password_changed
+from clinic.signals import access_gained, password_changed
 
 DEFAULT_PHONE_REGION = "US"
 
@@ -40,6 +40,17 @@ def normalize_phone(value: str) -> str:
     if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
         raise ValidationError("Enter a valid phone number, e.g. +1 617 555 0142.", code="invalid_phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_plain_email(value: str) -> None:
+    """Raise ValidationError if the address holds letters that fold into others (sharp s, long s, ligatures)."""
+    typed = unicodedata.normalize("NFC", (value or "").strip()).lower()
+    if canonical_email(value) != typed:
+        raise ValidationError(
+            "This address has letters that stand for others (such as \u00df, \u017f or \ufb01). "
+            "Please type it with plain letters, as your mail provider shows it.",
+            code="look_alike_email",
+        )
 
 
 def validate_phone(value: str) -> None:
@@ -107,10 +118,45 @@ class User(AbstractUser):
         if self.phone:
             self.phone = normalize_phone(self.phone)
 
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_dropped = True  # "sign-in with a password off" closes the old ways in too
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         # set_password() keeps the raw password until the save; an existing account whose
-        # password changes must lose every token the old one opened.
-        changed = getattr(self, "_password", None) is not None and not self._state.adding
+        # password changes (or is switched off) must lose every token the old one opened.
+        new_password = getattr(self, "_password", None) is not None or getattr(self, "_password_dropped", False)
+        changed = new_password and not self._state.adding
+        self._password_dropped = False
+        before = (
+            None if self._state.adding else type(self).objects.filter(pk=self.pk).values("is_staff", "is_superuser")
+        )
+        had = before.first() if before is not None else None
         super().save(*args, **kwargs)
         if changed:
             password_changed.send(sender=self.__class__, user=self)
+        if had is not None and (
+            (self.is_staff and not had["is_staff"]) or (self.is_superuser and not had["is_superuser"])
+        ):
+            access_gained.send(sender=self.__class__, user=self)
+
+
+class AttemptCounter(models.Model):
+    """How many attempts one subject (a client, an account, an address) made in a window.
+
+    Counted in the database, with one atomic statement per attempt (clinic.rate_limits),
+    so every process, web worker or machine shares the count and parallel attempts never
+    overwrite each other's. Subjects are hashed or ids: no address sits here in the clear.
+    """
+
+    name = models.CharField(max_length=64)
+    subject = models.CharField(max_length=128)
+    count = models.PositiveIntegerField(default=0)
+    window_end = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "subject"], name="attempt_counter_unique")]
+        indexes = [models.Index(fields=["window_end"], name="attempt_counter_window_end")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.subject}: {self.count} until {self.window_end:%H:%M}"

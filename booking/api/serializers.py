@@ -19,7 +19,7 @@ from booking.models import Appointment, MassageType, Status
 from booking.services import INTAKE_FIELDS, IntakeData, cancel_deadline, patient_can_change
 from clinic import login_throttle
 from clinic.accounts import NewPatient
-from clinic.models import User, canonical_email, normalize_phone
+from clinic.models import User, canonical_email, normalize_phone, validate_plain_email
 from clinic.plain_text import validate_single_line
 from clinic.two_factor import services as two_factor
 from therapists.models import Therapist
@@ -46,7 +46,7 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
 
 class RegisterSerializer(serializers.Serializer[User]):
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=254, validators=[validate_plain_email])
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
     first_name = serializers.CharField(max_length=150, validators=[validate_single_line])
     last_name = serializers.CharField(max_length=150, validators=[validate_single_line])
@@ -95,24 +95,25 @@ class TokenRequestSerializer(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         request = self.context.get("request")
-        # The same failed sign-in limit as the page's form, so the API is no way around it.
-        wait = login_throttle.seconds_locked(request, attrs["email"])
-        if wait is not None:
-            raise exceptions.Throttled(wait=wait, detail=login_throttle.MESSAGE)
+        # The same failed sign-in limit as the page's form, so the API is no way around it:
+        # the attempt is counted first, and refused past the limit before the password is checked.
+        try:
+            attempt = login_throttle.begin_attempt(request, attrs["email"])
+        except login_throttle.SignInLocked as locked:
+            raise exceptions.Throttled(wait=locked.seconds, detail=login_throttle.MESSAGE) from locked
         user = authenticate(request, email=attrs["email"], password=attrs["password"])
         if user is None:
-            login_throttle.record_failure(request, attrs["email"])
             raise serializers.ValidationError("Unable to sign in with that e-mail address and password.")
         if settings.TWO_FACTOR_REQUIRED and two_factor.requires_second_factor(user):
-            # Whoever can read health data signs in to the API with the second factor too.
+            # Whoever can read health data signs in to the API with the second factor too; a
+            # wrong code leaves the attempt counted as a failure.
             if not two_factor.has_confirmed_device(user):
                 raise SecondFactorMissing()
             if not two_factor.verify_code(user, attrs.get("otp", "")):
-                login_throttle.record_failure(request, attrs["email"])
                 raise serializers.ValidationError(
                     {"otp": "Enter the current 6-digit code of your authenticator app, or a recovery code."}
                 )
-        login_throttle.forget_failures(attrs["email"])
+        login_throttle.succeeded(attempt)
         attrs["user"] = user
         return attrs
 

@@ -12,12 +12,14 @@ from typing import Any
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.signals import post_save
 from django.utils import timezone
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
 from clinic.models import User
-from clinic.signals import password_changed
+from clinic.signals import access_gained, password_changed
+from therapists.models import Therapist
 
 
 def live_tokens(user: User) -> QuerySet[AuthToken]:
@@ -57,9 +59,23 @@ def _revoke_on_password_change(sender: Any, user: User, **kwargs: Any) -> None:
     revoke_all_tokens(user=user)
 
 
+def _revoke_on_access_gained(sender: Any, user: User, **kwargs: Any) -> None:
+    # Issued without the second factor the new access requires: sign in again.
+    revoke_all_tokens(user=user)
+
+
+def _revoke_when_made_therapist(sender: Any, instance: Therapist, created: bool, **kwargs: Any) -> None:
+    if created:
+        revoke_all_tokens(user=instance.user)
+
+
 def connect() -> None:
-    """Revoke tokens with the password, and keep token digests out of the admin."""
+    """Revoke tokens with the password and when access to health data is gained; keep digests out of the admin."""
     password_changed.connect(_revoke_on_password_change, dispatch_uid="booking.api.tokens.revoke_on_password_change")
+    access_gained.connect(_revoke_on_access_gained, dispatch_uid="booking.api.tokens.revoke_on_access_gained")
+    post_save.connect(
+        _revoke_when_made_therapist, sender=Therapist, dispatch_uid="booking.api.tokens.revoke_when_made_therapist"
+    )
     # Knox registers its token model in the admin: digests are no business of the front desk.
     if admin.site.is_registered(AuthToken):
         admin.site.unregister(AuthToken)

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -76,19 +77,22 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
     form = ConfirmationCodeForm(request.POST or None)
     context = {"form": form, "email": pending["email"]}
     if request.method == "POST" and form.is_valid():
-        subject = f"{client_ident(request)}:{email_digest(pending['email'])}"
-        if accounts.CODE_ATTEMPTS.reached(subject):
+        # Counted per sign-up (the account, or the address when it was known), whatever the
+        # client: a cookie replayed from many addresses gets no more guesses. Counted first.
+        subject = f"user:{pending['user']}" if pending["user"] else f"address:{email_digest(pending['email'])}"
+        attempt = accounts.CODE_ATTEMPTS.record(subject)
+        if not accounts.CODE_ATTEMPTS.allows(attempt):
             form.add_error("code", "Too many wrong codes. Please open the link in the e-mail instead.")
-            wait = accounts.CODE_ATTEMPTS.seconds_left(subject)
+            wait = attempt.seconds_left(timezone.now())
             return _too_many(request, "registration/signup_sent.html", context, wait)
         user = User.objects.filter(pk=pending["user"] or 0, email_confirmed_at__isnull=True).first()
         if user is not None and accounts.code_matches(user, form.cleaned_data["code"]):
             accounts.mark_confirmed(user)
+            accounts.CODE_ATTEMPTS.clear(subject)
             del request.session[PENDING]
             login(request, user, backend=MODEL_BACKEND)
             messages.success(request, "Your e-mail address is confirmed. Welcome!")
             return HttpResponseRedirect(pending["next"])
-        accounts.CODE_ATTEMPTS.record(subject)
         form.add_error("code", "That code does not match. Check the newest e-mail from us, or open its link.")
     return render(request, "registration/signup_sent.html", context)
 
@@ -119,10 +123,9 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     if user.email_confirmed_at is not None:
         messages.info(request, "Your e-mail address is already confirmed.")
-    elif RESEND.reached(str(user.pk)):
+    elif not RESEND.allows(RESEND.record(str(user.pk))):
         messages.error(request, accounts.TOO_MANY)
     else:
-        RESEND.record(str(user.pk))
         accounts.send_confirmation(user, next_url=reverse("my_appointments"))
         messages.success(request, f"We sent a new confirmation link to {user.email}.")
     return redirect("my_appointments")
