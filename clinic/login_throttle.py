@@ -10,7 +10,7 @@ canonical form. A successful sign-in, or a password reset, clears the account's 
 the client's: one good account must not buy an attacker more guesses at others).
 
 The page's sign-in form, the admin's, the API's token endpoint and the reset page all use
-these functions, and the counts live in the shared cache (clinic.rate_limits).
+these functions; the counts live in the database, counted first and atomically (clinic.rate_limits).
 """
 
 from __future__ import annotations
