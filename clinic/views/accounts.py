@@ -27,6 +27,8 @@ from clinic.models import User
 from clinic.rate_limits import Limit, client_ident, email_digest
 
 PENDING = "signup_pending"
+# The therapist portal's day view, by name: the core links to the portal without importing it.
+THERAPIST_HOME = "therapists:day"
 RESEND = Limit("confirmation-resend", 3, accounts.SIGNUP_PER_ADDRESS.window)
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -161,3 +163,10 @@ class SignInView(LimitedSignInViewMixin, auth_views.LoginView):
 
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Send a therapist to their schedule, anyone else to the home page (when no ?next= says otherwise)."""
+        user = self.request.user
+        if User.objects.filter(pk=user.pk, therapist__isnull=False).exists():
+            return reverse(THERAPIST_HOME)
+        return super().get_default_redirect_url()

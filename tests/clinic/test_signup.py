@@ -204,3 +204,26 @@ def test_an_account_opened_at_the_desk_without_a_password_is_claimed_with_the_re
     [message] = mail.outbox
     assert message.to == ["walk.in@example.test"]
     assert "/accounts/reset/" in message.body
+
+
+@pytest.mark.django_db
+def test_a_therapist_lands_on_their_schedule_after_signing_in(therapist: Any) -> None:
+    from tests.factories import PASSWORD
+
+    response = Client().post(reverse("login"), {"username": therapist.user.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/therapist/"
+
+
+@pytest.mark.django_db
+def test_a_patient_lands_on_the_home_page_and_a_next_address_still_wins(patient: User, therapist: Any) -> None:
+    from tests.factories import PASSWORD
+
+    home = Client().post(reverse("login"), {"username": patient.email, "password": PASSWORD})
+    onward = Client().post(
+        reverse("login"), {"username": therapist.user.email, "password": PASSWORD, "next": "/appointments/"}
+    )
+
+    assert home["Location"] == "/"
+    assert onward["Location"] == "/appointments/"
