@@ -15,12 +15,12 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.core import signing
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, make_msgid
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -94,17 +94,26 @@ def _site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def site_message_id() -> str:
+    """Return a new Message-ID in the site's own domain (SITE_URL's host), not the machine's name."""
+    # The default is the host's FQDN, often "localhost" in a container: spam filters frown on it.
+    return make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")
+
+
+def _send(subject: str, body: str, to: str) -> None:
+    EmailMessage(subject, body, None, [to], headers={"Message-ID": site_message_id()}).send()
+
+
 def send_confirmation(user: User, *, next_url: str = "") -> None:
     """E-mail the user the link and code that confirm their address."""
     link = _site_url(reverse("confirm_email", args=[confirmation_token(user)]))
     if next_url:
         link += "?" + urlencode({"next": next_url})
     context = {"user": user, "link": link, "code": confirmation_code(user), "clinic_name": settings.CLINIC_NAME}
-    send_mail(
+    _send(
         f"Confirm your e-mail address for {settings.CLINIC_NAME}",
         render_to_string("emails/account_confirm.txt", context),
-        None,
-        [user.email],
+        user.email,
     )
 
 
@@ -115,11 +124,10 @@ def _send_already_registered(user: User) -> None:
         "reset": _site_url(reverse("password_reset")),
         "clinic_name": settings.CLINIC_NAME,
     }
-    send_mail(
+    _send(
         f"You already have an account at {settings.CLINIC_NAME}",
         render_to_string("emails/account_exists.txt", context),
-        None,
-        [user.email],
+        user.email,
     )
 
 

@@ -13,10 +13,13 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from booking import outbox
 from booking.models import Appointment, Notification, NotificationKind, NotificationStatus, Status
+from booking.services import change_policy, late_change_advice
+from clinic.accounts import site_message_id
 from clinic.models import User
 from notifications import calendar
 
@@ -165,7 +168,11 @@ def build_message(notification: Notification, *, now: datetime) -> EmailMultiAlt
         body=render_to_string(f"emails/{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
-        headers={"X-Clinic-Notification": str(notification.pk), "Auto-Submitted": "auto-generated"},
+        headers={
+            "X-Clinic-Notification": str(notification.pk),
+            "Auto-Submitted": "auto-generated",
+            "Message-ID": site_message_id(),
+        },
     )
     message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
     if notification.appointment is not None and notification.kind != Kind.REMINDER:
@@ -181,6 +188,7 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
         "clinic_phone": settings.CLINIC_PHONE,
         "manage_url": calendar.manage_url(),
         "cancellation_window": format_span(settings.CANCELLATION_WINDOW),
+        "late_change_advice": late_change_advice(),
         "time_zone": timezone.get_default_timezone().key,
         "kind": notification.kind,
         "for_therapist": notification.kind not in PATIENT_KINDS,
@@ -195,6 +203,7 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
             day=f"{notification.agenda_date:%A} {notification.agenda_date.day} {notification.agenda_date:%B %Y}",
             day_zone=_zone_label(datetime.combine(notification.agenda_date, time(12), tzinfo=_zone())),
             sessions=[_agenda_line(item) for item in sessions],
+            manage_url=portal_day_url(notification.agenda_date),
         )
         return context
     patient = appointment.patient
@@ -209,10 +218,6 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
         when_short=format_when(appointment.start, zone_key=False),
         ends=f"{appointment.end.astimezone(_zone()):%H:%M}",
         previous_when=format_when(notification.previous_start) if notification.previous_start else "",
-        change_deadline=(
-            "" if notification.kind in CANCEL_KINDS else format_when(appointment.start - settings.CANCELLATION_WINDOW)
-        ),
-        deadline_passed=now > appointment.start - settings.CANCELLATION_WINDOW,
         cancelled=appointment.status == Status.CANCELLED,
         reassigned=notification.kind == Kind.THERAPIST_CANCELLATION and appointment.status != Status.CANCELLED,
     )
@@ -220,9 +225,37 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
     off = notification.previous_start if context["reassigned"] and notification.previous_start else appointment.start
     context["off_when"] = format_when(off)
     context["off_when_short"] = format_when(off, zone_key=False)
+    if recipient is not None:
+        # Therapists manage sessions in the portal; the patients' page would show them nothing.
+        # A session moved to someone else is no longer theirs to open: their day view is.
+        context["manage_url"] = (
+            portal_day_url(timezone.localdate(off, _zone()))
+            if context["reassigned"]
+            else portal_session_url(appointment)
+        )
+        context["cancellation_reason"] = (
+            appointment.cancellation_reason
+            if notification.kind == Kind.THERAPIST_CANCELLATION and context["cancelled"]
+            else ""
+        )
+    elif notification.kind not in CANCEL_KINDS:
+        # The policy as the patient's pages state it: never a deadline that has already passed.
+        policy = change_policy(appointment, now=now)
+        context["can_change"] = policy.can_change
+        context["change_deadline"] = format_when(policy.deadline) if policy.deadline else ""
     if notification.kind == Kind.REMINDER:
         context["lead"] = format_span(appointment.start - notification.due_at)
     return context
+
+
+def portal_session_url(appointment: Appointment) -> str:
+    """Return the therapist portal's page of the session."""
+    return settings.SITE_URL.rstrip("/") + reverse("therapists:session", args=[appointment.pk])
+
+
+def portal_day_url(day: date) -> str:
+    """Return the therapist portal's day view of the date."""
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('therapists:day')}?date={day.isoformat()}"
 
 
 def format_when(moment: datetime, *, zone_key: bool = True) -> str:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.models import Event
 from booking.exceptions import BookingError
 from booking.models import Appointment
+from booking.services import has_started
 from portal import services
 from portal.feed import build_feed
 from portal.forms import BaseWorkingHoursFormSet, OutcomeForm, SessionNoteForm, TimeOffForm, WorkingHoursFormSet
@@ -109,7 +110,7 @@ def _render_session(
             )
         note_form = SessionNoteForm(initial=initial)
     session.red_flag_items = red_flags_of(session)  # type: ignore[attr-defined]
-    started = session.start <= timezone.now()
+    started = has_started(session, now=timezone.now())
     return render(
         request,
         "therapists/session.html",
@@ -121,6 +122,8 @@ def _render_session(
             "history": Event.objects.for_appointment(session.pk),
             "note_form": note_form,
             "started": started,
+            # The outcome and the note are offered only when booking.services would accept them.
+            "can_record_outcome": started and session.status != "cancelled",
             "can_write_note": started and session.status != "cancelled",
             "section": "day",
         },

@@ -16,7 +16,7 @@ from rest_framework import exceptions, serializers
 
 from booking.intake import RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
-from booking.services import INTAKE_FIELDS, IntakeData, cancel_deadline, patient_can_change
+from booking.services import INTAKE_FIELDS, ChangePolicy, IntakeData, change_policy
 from clinic import login_throttle
 from clinic.accounts import NewPatient
 from clinic.models import User, canonical_email, normalize_phone, validate_plain_email
@@ -308,11 +308,16 @@ class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
     # Blank until the patient answers; read-only model fields drop allow_blank, so say it here.
     pressure = serializers.ChoiceField(choices=Pressure.choices, allow_blank=True, read_only=True)
     red_flags = serializers.ListField(child=serializers.CharField(), read_only=True)
-    can_cancel = serializers.SerializerMethodField(
-        help_text="Whether the patient may still cancel or reschedule online."
+    can_change = serializers.SerializerMethodField(
+        help_text="Whether the patient may still cancel or reschedule online now (confirmed, and the "
+        "clinic's cancellation window not yet reached)."
     )
-    cancel_deadline = serializers.SerializerMethodField(
-        help_text="The last moment to cancel or reschedule online (the clinic's cancellation window)."
+    change_deadline = serializers.SerializerMethodField(
+        help_text="The last moment to cancel or reschedule online, in the clinic's zone; null once it has "
+        "passed or when the appointment is not confirmed (then the patient calls the clinic)."
+    )
+    change_policy_reason = serializers.SerializerMethodField(
+        help_text="Why the appointment cannot be changed online (e.g. the number to call), or '' when it can."
     )
 
     class Meta:
@@ -331,19 +336,30 @@ class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
             "health_notes",
             "red_flags",
             "provider_consulted",
-            "can_cancel",
-            "cancel_deadline",
+            "can_change",
+            "change_deadline",
+            "change_policy_reason",
             "cancelled_at",
             "cancellation_reason",
             "created_at",
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.BooleanField())
-    def get_can_cancel(self, appointment: Appointment) -> bool:
-        return patient_can_change(appointment)
+    def _policy(self, appointment: Appointment) -> ChangePolicy:
+        # One "now" per serializer, so a list's rows and an item's fields agree with each other.
+        if not hasattr(self, "_now"):
+            self._now = self.context.get("now") or timezone.now()
+        return change_policy(appointment, now=self._now)
 
-    @extend_schema_field(serializers.DateTimeField())
-    def get_cancel_deadline(self, appointment: Appointment) -> str:
-        deadline = cancel_deadline(appointment).astimezone(timezone.get_default_timezone())
-        return deadline.isoformat()
+    @extend_schema_field(serializers.BooleanField())
+    def get_can_change(self, appointment: Appointment) -> bool:
+        return self._policy(appointment).can_change
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_change_deadline(self, appointment: Appointment) -> str | None:
+        deadline = self._policy(appointment).deadline
+        return deadline.astimezone(timezone.get_default_timezone()).isoformat() if deadline else None
+
+    @extend_schema_field(serializers.CharField(allow_blank=True))
+    def get_change_policy_reason(self, appointment: Appointment) -> str:
+        return self._policy(appointment).reason

@@ -242,6 +242,7 @@ class AppointmentCard {
   }
 }
 
-for (const card of document.querySelectorAll("[data-appointment]")) new AppointmentCard(card);
+// Only cards the clinic's policy still lets the patient change have buttons (the page decides, from the server).
+for (const card of document.querySelectorAll('[data-appointment][data-can-change="true"]')) new AppointmentCard(card);
 showFlash();
 document.getElementById("appointments-page").dataset.ready = "true";

@@ -81,8 +81,9 @@ def test_a_patient_books_reschedules_and_cancels_end_to_end(api, clock, therapis
     assert appointment["massage_type"] == {"id": massage["id"], "name": "Deep tissue"}
     assert appointment["therapist"] == {"id": carol["id"], "display_name": "Carol Chen"}
     assert appointment["price"] == "90.00"
-    assert appointment["can_cancel"] is True
-    assert appointment["cancel_deadline"] == "2026-03-03T09:00:00-05:00"
+    assert appointment["can_change"] is True
+    assert appointment["change_deadline"] == "2026-03-03T09:00:00-05:00"
+    assert appointment["change_policy_reason"] == ""
 
     listed = api.get(APPOINTMENTS).json()
     assert [a["id"] for a in listed["results"]] == [appointment["id"]]
@@ -104,7 +105,8 @@ def test_a_patient_books_reschedules_and_cancels_end_to_end(api, clock, therapis
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
     assert cancelled.json()["cancellation_reason"] == "Back feels better"
-    assert cancelled.json()["can_cancel"] is False
+    assert cancelled.json()["can_change"] is False
+    assert cancelled.json()["change_deadline"] is None
     stored = Appointment.objects.get(pk=appointment["id"])
     assert (stored.status, stored.sequence, stored.start) == (Status.CANCELLED, 1, at(5, 14))
 
@@ -401,7 +403,8 @@ def test_changing_inside_the_cancellation_window_is_a_409(
 
     assert response.status_code == 409
     assert error_of(response)["code"] == "cancellation_too_late"
-    assert alice.get(f"{APPOINTMENTS}{appointment.pk}/").json()["can_cancel"] is False
+    shown = alice.get(f"{APPOINTMENTS}{appointment.pk}/").json()
+    assert (shown["can_change"], shown["change_deadline"]) == (False, None)
 
 
 @pytest.mark.django_db

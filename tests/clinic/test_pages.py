@@ -271,7 +271,10 @@ def test_my_appointments_says_when_the_online_change_window_has_closed(
 
     html = patient_client.get(reverse("my_appointments")).content.decode()
 
-    assert "The online change window closed" in html
+    assert "Within 24 hours of the session, please call us on" in html
+    assert 'data-action="cancel"' not in html
+    assert 'data-action="reschedule"' not in html
+    assert "Sunday, March 1" not in html  # the deadline, already past
 
 
 @pytest.mark.django_db

@@ -106,6 +106,7 @@ def test_new_patient_books_from_the_guidance_to_the_confirmation(
     expect(summary).to_contain_text("Deep tissue (60 minutes)")
     expect(summary).to_contain_text("Tuesday, March 3 at 10:00")
     expect(page.locator("#confirm-button")).to_be_hidden()
+    expect(page.locator("#late-change-warning")).to_be_hidden()  # 26 hours ahead: changeable online for 2
     check_accessibility(page)
     screenshot(page, "book-confirm-anonymous")
 
@@ -294,3 +295,34 @@ def test_with_any_therapist_a_taken_slot_offers_another_therapist_at_the_same_ti
     expect(page.get_by_role("heading", level=1)).to_have_text("Your massage is booked")
     mine = Appointment.objects.get(patient=patient)
     assert (mine.start, mine.therapist) == (TUESDAY_10, dan)
+
+
+def test_a_time_inside_the_24_hours_is_flagged_before_booking_and_the_confirmation_says_to_call(
+    page: Page, live_server: Any, site_catalogue: dict[str, Any], patient: User, clock: Any
+) -> None:
+    carol = site_catalogue["carol"]
+    login(page, live_server, patient.email, PASSWORD)
+    page.goto(f"{live_server.url}/book/?type=deep-tissue&therapist={carol.pk}")
+    wait_until_ready(page)
+    page.locator("[data-continue=type]").click()
+    page.locator("[data-continue=therapist]").click()
+    # Today (Monday 2 March) at 2:00 PM: six hours from the pinned 08:00.
+    page.locator("label[for=day-2026-03-02]").click()
+    page.locator("#slot-options label").filter(has_text=time_label("2:00 PM")).click()
+    page.locator("[data-continue=time]").click()
+    page.locator("[data-continue=intake]").click()
+
+    warning = page.locator("#late-change-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("once booked it cannot be cancelled or moved online")
+    expect(warning).to_contain_text("+1 617 555 0142")
+    check_accessibility(page)
+    screenshot(page, "book-confirm-inside-window")
+
+    page.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your massage is booked")
+    tips = page.locator("[data-testid=change-policy]")
+    expect(tips).to_contain_text("can no longer be cancelled or moved online")
+    expect(tips).to_contain_text("+1 617 555 0142")
+    expect(page.locator("body")).not_to_contain_text("online until")
+    assert Appointment.objects.get(patient=patient).start == datetime(2026, 3, 2, 14, 0, tzinfo=CLINIC_ZONE)

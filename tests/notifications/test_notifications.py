@@ -394,7 +394,8 @@ def test_a_late_scan_sends_only_the_latest_reminder(
 
     (reminder,) = sent(Kind.REMINDER)
     assert "starts in 2 hours" in reminder.body
-    assert "less than 24 hours before the start" in reminder.body
+    assert "Within 24 hours of the session, please call us on +1 617 555 0142" in reminder.body
+    assert "Tuesday 3 March 2026, 10:00" not in reminder.body  # the deadline that has passed
     assert Notification.objects.get(appointment=appointment, due_at=at(3, 10)).status == NotificationStatus.VOID
 
 

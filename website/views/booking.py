@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
 from booking.models import Appointment, Status
-from booking.services import INTAKE_FIELDS, cancel_deadline, patient_can_change
+from booking.services import INTAKE_FIELDS, change_policy, late_change_advice, window_hours
 from website.questionnaire import Area
 
 BOOKING_DAYS_PER_PAGE = 14
@@ -31,16 +31,25 @@ def _own_appointment(request: HttpRequest, pk: int) -> Appointment:
     return get_object_or_404(queryset, pk=pk)
 
 
-def _window_hours() -> str:
-    return f"{settings.CANCELLATION_WINDOW.total_seconds() / 3600:g}"
-
-
 def _intake_rules() -> dict[str, object]:
     """Return the intake's fields, red-flag questions and rule message as the booking page's script reads them."""
     return {
         "fields": list(INTAKE_FIELDS),
         "redFlags": [{"key": key, "label": label} for key, label in RED_FLAGS.items()],
         "providerConsultedMessage": PROVIDER_CONSULTED_MESSAGE,
+    }
+
+
+def _change_rules() -> dict[str, object]:
+    """Return what the booking page's script needs to warn that a slot is already inside the change window."""
+    # The server's clock, so the page judges a slot by the same "now" as booking.services.change_policy.
+    return {
+        "now": timezone.now().isoformat(),
+        "windowMinutes": round(settings.CANCELLATION_WINDOW.total_seconds() / 60),
+        "warning": (
+            f"This time is less than {window_hours()} hours away, so once booked it cannot be cancelled "
+            f"or moved online. {late_change_advice()}"
+        ),
     }
 
 
@@ -60,6 +69,7 @@ def book(request: HttpRequest) -> HttpResponse:
         "confirmedUrl": reverse("booking_confirmed", args=[0]),
         "preselect": {"type": request.GET.get("type", ""), "therapist": request.GET.get("therapist", "")},
         "intake": _intake_rules(),
+        "changePolicy": _change_rules(),
     }
     context = {
         "config": config,
@@ -67,7 +77,7 @@ def book(request: HttpRequest) -> HttpResponse:
         "pressures": Pressure.choices,
         "red_flags": list(RED_FLAGS.items()),
         "pain_levels": range(11),
-        "window_hours": _window_hours(),
+        "window_hours": window_hours(),
     }
     return render(request, "site/book.html", context)
 
@@ -82,14 +92,11 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     )
     upcoming = [a for a in appointments if a.status == Status.CONFIRMED and a.start >= now]
     past = [a for a in reversed(appointments) if a not in upcoming]
-    rows = [
-        {"appointment": a, "can_change": patient_can_change(a, now=now), "deadline": cancel_deadline(a)}
-        for a in upcoming
-    ]
+    rows = [{"appointment": a, "policy": change_policy(a, now=now)} for a in upcoming]
     context = {
         "upcoming": rows,
         "past": past,
-        "window_hours": _window_hours(),
+        "window_hours": window_hours(),
         "config": {
             "api": "/api/v1/",
             "today": timezone.localdate().isoformat(),
@@ -108,7 +115,7 @@ def booking_confirmed(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _own_appointment(request, pk)
     context = {
         "appointment": appointment,
-        "deadline": cancel_deadline(appointment),
-        "window_hours": _window_hours(),
+        "policy": change_policy(appointment, now=timezone.now()),
+        "window_hours": window_hours(),
     }
     return render(request, "site/booking_confirmed.html", context)

@@ -5,6 +5,7 @@ import { addDays } from "../lib/dates.js";
 import { $, el, radioOption } from "../lib/dom.js";
 import { intakePayload, splitFieldErrors } from "../lib/intake.js";
 import { money } from "../lib/money.js";
+import { insideChangeWindow, serverClock } from "../lib/policy.js";
 import { distinctStarts, nearestSlots } from "../lib/slots.js";
 import { checkIntake, readIntake, showFieldErrors } from "./intake.js";
 import { forgetProgress, saveProgress } from "./progress.js";
@@ -13,6 +14,18 @@ import { reveal, showError } from "./steps.js";
 import { loadAvailability } from "./time.js";
 
 const ALTERNATIVES = 6;
+let clinicNow = null;
+
+/** Show, before booking, that a time inside the change window cannot be changed online afterwards. */
+function renderChangeWarning(config, slot) {
+  const box = $("late-change-warning");
+  const rules = config.changePolicy;
+  if (!box || !rules) return;
+  clinicNow = clinicNow || serverClock(rules.now);
+  const late = Boolean(slot) && insideChangeWindow(slot.start, clinicNow(), rules.windowMinutes);
+  box.textContent = late ? rules.warning : "";
+  box.hidden = !late;
+}
 
 /** Render what is about to be booked, and the account or confirm buttons. */
 export function renderSummary(page) {
@@ -30,6 +43,7 @@ export function renderSummary(page) {
   for (const [term, value] of rows) {
     box.append(el("div", { class: "summary__row" }, el("dt", {}, term), el("dd", {}, value)));
   }
+  renderChangeWarning(page.config, slot);
   $("account-needed").hidden = state.authenticated;
   $("confirm-actions").hidden = !state.authenticated;
 }
