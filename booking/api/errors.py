@@ -34,6 +34,7 @@ _CODES: list[tuple[type[exceptions.APIException], str]] = [
     (exceptions.PermissionDenied, "permission_denied"),
     (exceptions.NotFound, "not_found"),
     (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.UnsupportedMediaType, "unsupported_media_type"),
     (exceptions.Throttled, "throttled"),
 ]
 
@@ -41,6 +42,8 @@ _MESSAGES = {
     "invalid": "Please check the highlighted fields.",
     "malformed_json": "The request body is not valid JSON.",
     "not_found": "Not found.",
+    # The API parses JSON only (REST_FRAMEWORK's DEFAULT_PARSER_CLASSES): say what to send instead.
+    "unsupported_media_type": "Send the request body as JSON, with the header Content-Type: application/json.",
 }
 
 

@@ -7,10 +7,13 @@ person's is 404).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from knox.models import AuthToken
 from rest_framework import exceptions, mixins, status, viewsets
@@ -45,6 +48,35 @@ def _caller(request: Request) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
+
+
+def _answer_conditionally(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Tag the rendered answer with a weak ETag of its body; answer 304 when the caller already holds it."""
+    digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+    # Weak: the tag names the JSON, not its bytes on the wire, so the plain and the gzipped
+    # answer (GZipMiddleware would weaken a strong tag anyway) carry the same one.
+    response["ETag"] = f'W/"{digest}"'
+    # Caches may keep the answer but must ask again (with the tag) before reusing it.
+    patch_cache_control(response, no_cache=True)
+    # Said here too because a 304 is too short for GZipMiddleware to add it, and must carry
+    # the same Vary as the answer it revalidates.
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return get_conditional_response(request, etag=response["ETag"], response=response) or response
+
+
+class BodyETagMixin:
+    """Open GET answers carry an ETag of their body and answer 304 Not Modified to a matching If-None-Match.
+
+    Only for the public reads (catalogue, therapists, availability): an answer about a
+    signed-in person is `Cache-Control: no-store` (clinic.headers) and is never revalidated.
+    """
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            # The body exists only once the renderer has run, after the view returns.
+            response.add_post_render_callback(lambda rendered: _answer_conditionally(request._request, rendered))
+        return response
 
 
 class RegisterView(APIView):
@@ -181,7 +213,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[AuthToken])
     ),
 )
 @extend_schema(auth=[], tags=["catalogue"])
-class MassageTypeViewSet(viewsets.ReadOnlyModelViewSet[MassageType]):
+class MassageTypeViewSet(BodyETagMixin, viewsets.ReadOnlyModelViewSet[MassageType]):
     """Anyone may read the active catalogue."""
 
     permission_classes = [AllowAny]
@@ -199,7 +231,7 @@ class MassageTypeViewSet(viewsets.ReadOnlyModelViewSet[MassageType]):
     retrieve=extend_schema(summary="One therapist", responses={200: s.TherapistSerializer, **error_responses(404)}),
 )
 @extend_schema(auth=[], tags=["catalogue"])
-class TherapistViewSet(viewsets.ReadOnlyModelViewSet[Therapist]):
+class TherapistViewSet(BodyETagMixin, viewsets.ReadOnlyModelViewSet[Therapist]):
     """Anyone may read the active therapists and what they offer."""
 
     permission_classes = [AllowAny]
@@ -214,7 +246,7 @@ class TherapistViewSet(viewsets.ReadOnlyModelViewSet[Therapist]):
     pagination_class = None
 
 
-class AvailabilityView(APIView):
+class AvailabilityView(BodyETagMixin, APIView):
     """Anyone may browse the free slots; booking one needs an account."""
 
     permission_classes = [AllowAny]
