@@ -166,7 +166,6 @@ class SignInView(LimitedSignInViewMixin, auth_views.LoginView):
 
     def get_default_redirect_url(self) -> str:
         """Send a therapist to their schedule, anyone else to the home page (when no ?next= says otherwise)."""
-        user = self.request.user
-        if User.objects.filter(pk=user.pk, therapist__isnull=False).exists():
+        if User.objects.filter(pk=self.request.user.pk or 0, therapist__isnull=False).exists():
             return reverse(THERAPIST_HOME)
         return super().get_default_redirect_url()

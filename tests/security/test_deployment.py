@@ -116,7 +116,7 @@ def test_a_file_mail_url_names_an_absolute_folder_with_three_slashes_or_four(url
 
 
 def test_make_run_points_links_at_its_own_port() -> None:
-    result = subprocess.run(  # noqa: S603  (make's dry run prints the commands only)
+    result = subprocess.run(
         ["make", "-n", "run", "PORT=8123"],  # noqa: S607
         cwd=ROOT,
         env={k: v for k, v in os.environ.items() if k != "SITE_URL"},
