@@ -27,7 +27,7 @@ from booking.models import Appointment
 from clinic.admin_lookups import AllowListedLookups
 from clinic.models import User
 from portal import services
-from portal.forms import TimeOffForm
+from portal.forms import TimeOffForm, submit_time_off
 from portal.schedule import sessions_outside_hours
 from portal.services import Span, span_problems
 from therapists.admin import ReadOnlyMixin
@@ -270,31 +270,14 @@ class TherapistAdmin(AllowListedLookups):
         form = TimeOffForm(request.POST)
         if not form.is_valid():
             return self._time_off_page(request, therapist, form)
-        data = form.cleaned_data
-        try:
-            result = services.add_time_off(
-                therapist=therapist,
-                start=data["start"],
-                end=data["end"],
-                reason=data["reason"],
-                by=staff(request),
-                on_conflict=data["on_conflict"] or None,
-                acknowledged=data["acknowledged"],
-            )
-        except services.TimeOffConflict as exc:
-            # Step two, as in the portal: show the sessions and ask; the ids shown travel with the answer.
-            form = TimeOffForm(
-                initial={**data, "on_conflict": None, "acknowledged": ",".join(str(a.pk) for a in exc.appointments)}
-            )
-            choice_missing = bool(data["acknowledged"]) and not data["on_conflict"]
+        # The portal's own step: the same question about covered sessions, the same answer.
+        answer = submit_time_off(form, therapist=therapist, by=staff(request))
+        if answer.question is not None:
             return self._time_off_page(
-                request, therapist, form, conflicts=exc.appointments, choice_missing=choice_missing
+                request, therapist, answer.question, conflicts=answer.conflicts, choice_missing=answer.choice_missing
             )
-        except BookingError as exc:
-            for name, message in exc.fields.items():
-                form.add_error(name if name in form.fields else None, message)
-            if not exc.fields:
-                form.add_error(None, exc.message)
+        result = answer.result
+        if result is None:
             return self._time_off_page(request, therapist, form)
         if result.cancelled:
             done = f"{len(result.cancelled)} session(s) cancelled and the patients notified"

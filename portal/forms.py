@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 
+from booking.exceptions import BookingError
+from booking.models import Appointment
+from clinic.models import User
+from portal import services
 from portal.services import NoteData, OnConflict, Span, span_problems
-from therapists.models import Weekday
+from therapists.models import Therapist, Weekday
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -111,3 +116,49 @@ class SessionNoteForm(forms.Form):
             plan=data["plan"],
             pain_after=data["pain_after"],
         )
+
+
+@dataclass
+class TimeOffAnswer:
+    """What submitting the time-off form came to: the time off added, or the question to ask first."""
+
+    result: services.TimeOffResult | None = None
+    question: TimeOffForm | None = None  # the keep-or-cancel step, carrying the ids of the sessions shown
+    conflicts: list[Appointment] = field(default_factory=list)
+    choice_missing: bool = False
+
+
+def submit_time_off(form: TimeOffForm, *, therapist: Therapist, by: User) -> TimeOffAnswer:
+    """Add the valid form's time off through the service, or return the question about the sessions it covers.
+
+    The portal and the admin both submit through here: the same question, the same answer.
+    A refusal (BookingError) lands on the form as field errors and returns an empty answer.
+    """
+    data = form.cleaned_data
+    try:
+        result = services.add_time_off(
+            therapist=therapist,
+            start=data["start"],
+            end=data["end"],
+            reason=data["reason"],
+            by=by,
+            on_conflict=data["on_conflict"] or None,
+            acknowledged=data["acknowledged"],
+        )
+    except services.TimeOffConflict as exc:
+        # Step two: show the sessions and ask; the ids shown travel with the answer.
+        question = TimeOffForm(
+            initial={**data, "on_conflict": None, "acknowledged": ",".join(str(a.pk) for a in exc.appointments)}
+        )
+        return TimeOffAnswer(
+            question=question,
+            conflicts=list(exc.appointments),
+            choice_missing=bool(data["acknowledged"]) and not data["on_conflict"],
+        )
+    except BookingError as exc:
+        for name, message in exc.fields.items():
+            form.add_error(name if name in form.fields else None, message)
+        if not exc.fields:
+            form.add_error(None, exc.message)
+        return TimeOffAnswer()
+    return TimeOffAnswer(result=result)

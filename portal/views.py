@@ -22,7 +22,14 @@ from booking.models import Appointment
 from booking.services import has_started
 from portal import services
 from portal.feed import build_feed
-from portal.forms import BaseWorkingHoursFormSet, OutcomeForm, SessionNoteForm, TimeOffForm, WorkingHoursFormSet
+from portal.forms import (
+    BaseWorkingHoursFormSet,
+    OutcomeForm,
+    SessionNoteForm,
+    TimeOffForm,
+    WorkingHoursFormSet,
+    submit_time_off,
+)
 from portal.permissions import therapist_required
 from portal.schedule import (
     group_by_day,
@@ -252,29 +259,13 @@ def time_off(request: HttpRequest, therapist: Therapist) -> HttpResponse:
     form = TimeOffForm(request.POST)
     if not form.is_valid():
         return _time_off_page(request, therapist, form)
-    data = form.cleaned_data
-    try:
-        result = services.add_time_off(
-            therapist=therapist,
-            start=data["start"],
-            end=data["end"],
-            reason=data["reason"],
-            by=therapist.user,
-            on_conflict=data["on_conflict"] or None,
-            acknowledged=data["acknowledged"],
+    answer = submit_time_off(form, therapist=therapist, by=therapist.user)
+    if answer.question is not None:
+        return _time_off_page(
+            request, therapist, answer.question, conflicts=answer.conflicts, choice_missing=answer.choice_missing
         )
-    except services.TimeOffConflict as exc:
-        # Step two: show the sessions and ask; the ids shown travel with the answer.
-        form = TimeOffForm(
-            initial={**data, "on_conflict": None, "acknowledged": ",".join(str(a.pk) for a in exc.appointments)}
-        )
-        choice_missing = bool(data["acknowledged"]) and not data["on_conflict"]
-        return _time_off_page(request, therapist, form, conflicts=exc.appointments, choice_missing=choice_missing)
-    except BookingError as exc:
-        for name, message in exc.fields.items():
-            form.add_error(name if name in form.fields else None, message)
-        if not exc.fields:
-            form.add_error(None, exc.message)
+    result = answer.result
+    if result is None:
         return _time_off_page(request, therapist, form)
     if result.cancelled:
         messages.success(

@@ -113,6 +113,26 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
+PHONE: ViewportSize = {"width": 360, "height": 740}
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """Open a page in a fresh context the size of a small phone (360 x 740, touch)."""
+    context = browser.new_context(viewport=PHONE, locale="en-US", is_mobile=True, has_touch=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    with watch_csp_violations(page):
+        yield page
+    context.close()
+
+
+def assert_fits(page: Page) -> None:
+    """Fail if the page is wider than the phone's screen (content cut off or scrolling sideways)."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
+
+
 def login(page: Page, live_server: Any, email: str, password: str) -> None:
     """Sign in through the sign-in page and wait until the site has let the person in."""
     page.goto(f"{live_server.url}/accounts/login/")

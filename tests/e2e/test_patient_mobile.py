@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 
 from booking.models import Appointment
 from clinic.models import User
-from tests.e2e.conftest import check_accessibility, login, screenshot, watch_csp_violations
+from tests.e2e.conftest import assert_fits, check_accessibility, login, screenshot
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PHONE: ViewportSize = {"width": 360, "height": 740}
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, locale="en-US", is_mobile=True, has_touch=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    with watch_csp_violations(page):
-        yield page
-    context.close()
-
-
-def assert_fits(page: Page) -> None:
-    """Fail if the page is wider than the phone's screen (content cut off or scrolling sideways)."""
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
 
 
 def test_the_booking_flow_works_at_360_pixels(

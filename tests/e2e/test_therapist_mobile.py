@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize
+from playwright.sync_api import Page
 
-from tests.e2e.conftest import check_accessibility, login, screenshot, watch_csp_violations
+from tests.e2e.conftest import PHONE, assert_fits, check_accessibility, login, screenshot
 from tests.factories import PASSWORD
 from tests.therapists.portal_setup import RED_FLAG_INTAKE, at, book_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE: ViewportSize = {"width": 360, "height": 740}
 
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, locale="en-US", is_mobile=True, has_touch=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    with watch_csp_violations(page):
-        yield page
-    context.close()
-
-
-def assert_fits(page: Page) -> None:
-    """Fail if anything reaches past the phone's screen (cut off, or the page scrolls sideways)."""
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
+def assert_nothing_past_the_edge(page: Page) -> None:
+    """Fail if the page scrolls sideways or any element reaches past the phone's right edge."""
+    assert_fits(page)
     overflowing = page.evaluate(
         """() => [...document.querySelectorAll('main *')]
             .filter(el => { const r = el.getBoundingClientRect(); return r.width && r.right > innerWidth + 1; })
@@ -58,7 +44,7 @@ def test_the_portal_works_at_360_pixels(
         ("/therapist/calendar/", "mobile-portal-calendar"),
     ]:
         page.goto(f"{live_server.url}{path}")
-        assert_fits(page)
+        assert_nothing_past_the_edge(page)
         check_accessibility(page)
         screenshot(page, name)
 
