@@ -56,6 +56,13 @@ class MassageTypeAdmin(AllowListedLookups):
         (None, {"fields": ["name", "slug", "is_active", "display_order"]}),
         ("Session", {"fields": ["duration_minutes", "buffer_minutes", "price"]}),
         ("For patients", {"fields": ["description", "good_for"]}),
+        (
+            "Find the right massage",
+            {
+                "fields": ["suits_areas", "suits_feelings", "pressures"],
+                "description": "The questionnaire suggests this massage to patients whose answers fit these.",
+            },
+        ),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MassageType]:

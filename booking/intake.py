@@ -1,4 +1,8 @@
-"""The patient's intake: the red-flag questions and pressure choices, shared by every form."""
+"""The patient's intake: the red-flag questions and the answers' choices, shared by every form.
+
+The questionnaire asks with these choices and the catalogue says which of them each massage
+suits, so they live here, below both.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,30 @@ class Pressure(models.TextChoices):
     MEDIUM = "medium", "Medium"
     FIRM = "firm", "Firm"
     DEEP = "deep", "Deep"
+
+
+def every_pressure() -> list[str]:
+    """Return every pressure's value: a new massage type can be given at any of them until the clinic says not."""
+    return list(Pressure.values)
+
+
+class Area(models.TextChoices):
+    LOWER_BACK = "lower_back", "Lower back"
+    UPPER_BACK = "upper_back", "Upper back"
+    NECK_SHOULDERS = "neck_shoulders", "Neck and shoulders"
+    WHOLE_BACK = "whole_back", "The whole back"
+
+
+class Duration(models.TextChoices):
+    ACUTE = "acute", "Less than 6 weeks"
+    CHRONIC = "chronic", "6 weeks or longer"
+
+
+class Feeling(models.TextChoices):
+    STIFFNESS = "stiffness", "Stiff, hard to move or bend"
+    KNOTS = "knots", "Tight knots or tender spots"
+    STRESS = "stress", "Tension that builds with stress"
+    SPORTS = "sports", "Sore after sport or training"
 
 
 # Questions whose "yes" means a doctor should be seen before massage. Keys are stored on

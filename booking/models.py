@@ -13,7 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from booking.intake import Pressure
+from booking.fields import ChoiceListField
+from booking.intake import Area, Feeling, Pressure, every_pressure
 from clinic.constraints import PostgresExclusionConstraint, TsTzRange
 from clinic.plain_text import validate_single_line
 
@@ -38,6 +39,21 @@ class MassageType(models.Model):
     description = models.TextField(blank=True)
     good_for = models.TextField(
         blank=True, help_text="What it helps with, e.g. chronic low back pain, stiffness, stress."
+    )
+    # What the questionnaire ranks by (website/questionnaire.py), so a type added later is
+    # suggested as soon as the clinic says what it suits.
+    suits_areas = ChoiceListField(
+        choice_class=Area, blank=True, verbose_name="suits pain in", help_text="Where it works best."
+    )
+    suits_feelings = ChoiceListField(
+        choice_class=Feeling, blank=True, verbose_name="suits pain that feels", help_text="What it is made for."
+    )
+    pressures = ChoiceListField(
+        choice_class=Pressure,
+        default=every_pressure,
+        blank=True,
+        verbose_name="can be given at",
+        help_text="The pressures it can be given at. Leave all unticked if it does not depend on pressure.",
     )
     duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(15), MaxValueValidator(240)])
     price = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])

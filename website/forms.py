@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from booking.intake import RED_FLAGS, Pressure
-from website.questionnaire import Answers, Area, Duration, Feeling
+from booking.intake import RED_FLAGS, Area, Duration, Feeling, Pressure
+from website.questionnaire import Answers
 
 NO_PREFERENCE = ""
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.exceptions import BookingError
-from booking.intake import Pressure
+from booking.intake import Area, Feeling, Pressure
 from booking.models import Appointment, MassageType, Status
 from clinic.models import User
 from therapists.models import Therapist, TimeOff, WorkingHours
@@ -45,6 +45,9 @@ MASSAGE_TYPES: list[dict[str, Any]] = [
             "eases guarding around a sore back and is the gentlest place to start."
         ),
         "good_for": "general back tension, stress, stiffness, first massage",
+        "suits_areas": [Area.UPPER_BACK, Area.WHOLE_BACK],
+        "suits_feelings": [Feeling.STIFFNESS, Feeling.STRESS],
+        "pressures": [Pressure.LIGHT, Pressure.MEDIUM],
         "duration_minutes": 60,
         "price": Decimal("85.00"),
         "buffer_minutes": 15,
@@ -58,6 +61,9 @@ MASSAGE_TYPES: list[dict[str, Any]] = [
             "spine, the lower back and the hips to release long-held tightness."
         ),
         "good_for": "chronic low back pain, stiffness, postural strain, desk work",
+        "suits_areas": [Area.LOWER_BACK, Area.UPPER_BACK],
+        "suits_feelings": [Feeling.KNOTS],
+        "pressures": [Pressure.FIRM, Pressure.DEEP],
         "duration_minutes": 60,
         "price": Decimal("100.00"),
         "buffer_minutes": 15,
@@ -71,6 +77,9 @@ MASSAGE_TYPES: list[dict[str, Any]] = [
             "and gluteal muscles behind much low back and hip pain."
         ),
         "good_for": "chronic low back pain, knots, referred pain into the hip, one-sided pain",
+        "suits_areas": [Area.LOWER_BACK, Area.UPPER_BACK, Area.NECK_SHOULDERS],
+        "suits_feelings": [Feeling.KNOTS],
+        "pressures": [Pressure.MEDIUM, Pressure.FIRM, Pressure.DEEP],
         "duration_minutes": 45,
         "price": Decimal("80.00"),
         "buffer_minutes": 15,
@@ -84,6 +93,9 @@ MASSAGE_TYPES: list[dict[str, Any]] = [
             "without oil, to restore glide and ease restricted movement."
         ),
         "good_for": "stiffness, restricted movement, chronic low back pain, recovery after long sitting",
+        "suits_areas": [Area.LOWER_BACK, Area.WHOLE_BACK],
+        "suits_feelings": [Feeling.STIFFNESS],
+        "pressures": [Pressure.LIGHT, Pressure.MEDIUM],
         "duration_minutes": 60,
         "price": Decimal("95.00"),
         "buffer_minutes": 15,
@@ -97,6 +109,9 @@ MASSAGE_TYPES: list[dict[str, Any]] = [
             "loads: the lower back, hamstrings and hips of runners, lifters and golfers."
         ),
         "good_for": "back pain after training, tight hamstrings, recovery, stiffness",
+        "suits_areas": [Area.LOWER_BACK, Area.WHOLE_BACK],
+        "suits_feelings": [Feeling.SPORTS],
+        "pressures": [Pressure.MEDIUM, Pressure.FIRM, Pressure.DEEP],
         "duration_minutes": 45,
         "price": Decimal("85.00"),
         "buffer_minutes": 15,
@@ -110,6 +125,9 @@ MASSAGE_TYPES: list[dict[str, Any]] = [
             "softens the muscles so the therapist can work deeper with less pressure."
         ),
         "good_for": "muscle tension, stiffness, stress, aching back in cold weather",
+        "suits_areas": [Area.WHOLE_BACK],
+        "suits_feelings": [Feeling.STIFFNESS, Feeling.STRESS],
+        "pressures": [Pressure.LIGHT, Pressure.MEDIUM],
         "duration_minutes": 90,
         "price": Decimal("130.00"),
         "buffer_minutes": 30,
@@ -123,6 +141,9 @@ MASSAGE_TYPES: list[dict[str, Any]] = [
             "a lunch break or between longer treatments."
         ),
         "good_for": "upper back tension, neck stiffness, desk work",
+        "suits_areas": [Area.UPPER_BACK, Area.NECK_SHOULDERS],
+        "suits_feelings": [Feeling.STRESS],
+        "pressures": [Pressure.LIGHT, Pressure.MEDIUM, Pressure.FIRM],
         "duration_minutes": 30,
         "price": Decimal("55.00"),
         "buffer_minutes": 10,
