@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes
 from typing import Any, cast
@@ -13,23 +12,13 @@ from django.core import mail
 
 from booking import services
 from booking.models import Appointment, MassageType, Notification, NotificationKind
-from clinic.celery import app as celery_app
 from clinic.models import User
 from notifications.tasks import dispatch_due_notifications
 from tests.conftest import CLINIC_ZONE
 from therapists.models import Therapist
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 Kind = NotificationKind
-
-
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 def invitations(kind: str) -> list[tuple[Any, icalendar.Calendar]]:

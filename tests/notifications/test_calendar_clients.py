@@ -27,7 +27,6 @@ from django.test import Client
 
 from booking import services
 from booking.models import Appointment, MassageType, Notification, NotificationKind
-from clinic.celery import app as celery_app
 from clinic.models import User
 from notifications.calendar import vtimezone
 from notifications.tasks import dispatch_due_notifications
@@ -35,7 +34,7 @@ from tests.conftest import CLINIC_ZONE
 from tests.therapists.portal_setup import RED_FLAG_INTAKE
 from therapists.models import Therapist
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 Kind = NotificationKind
 
 READ_ICS = Path(__file__).resolve().parents[1] / "js" / "read-ics.mjs"
@@ -84,15 +83,6 @@ def unfolded(ics: bytes) -> str:
 def vtimezone_text(ics: bytes) -> str:
     (zone,) = re.findall(r"BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n", unfolded(ics), flags=re.DOTALL)
     return cast(str, zone)
-
-
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,17 +20,8 @@ from notifications.tasks import dispatch_due_notifications, plan_daily_agendas
 from tests.conftest import CLINIC_ZONE
 from therapists.models import Therapist
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 Kind = NotificationKind
-
-
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from email import message_from_bytes
 from typing import Any, cast
@@ -16,7 +15,6 @@ from django.test import Client
 from booking import services
 from booking.models import Appointment, MassageType, Notification, NotificationKind, NotificationStatus
 from booking.services import IntakeData
-from clinic.celery import app as celery_app
 from clinic.forms import SignupForm
 from clinic.models import User
 from clinic.plain_text import MESSAGE
@@ -25,18 +23,9 @@ from tests.conftest import CLINIC_ZONE
 from tests.factories import UserFactory
 from therapists.models import Therapist
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 Kind = NotificationKind
 INJECTED = "Carol\r\nATTENDEE:mailto:evil@example.test"
-
-
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 def book_monday(patient: User, therapist: Therapist, massage_type: MassageType, **kwargs: Any) -> Appointment:

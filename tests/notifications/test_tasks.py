@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -19,26 +19,16 @@ from django.db import connection
 
 from booking import outbox
 from booking.models import Appointment, MassageType, Notification, NotificationKind, NotificationStatus
-from clinic.celery import app as celery_app
 from clinic.models import User
 from notifications.tasks import dispatch_due_notifications, send_notification
 from tests.conftest import CLINIC_ZONE, PINNED_NOW
 from tests.factories import AppointmentFactory
 from therapists.models import Therapist
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_celery")]
 Kind = NotificationKind
 Status = NotificationStatus
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 @pytest.fixture
