@@ -1,7 +1,8 @@
 """The read side of booking: which slots are really free.
 
 Four queries whatever the number of therapists or days (therapists, their working hours,
-their time off, their appointments); everything else is interval arithmetic in memory.
+their time off, their appointments), and one more for which days are worked at all;
+everything else is interval arithmetic in memory.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from django.conf import settings
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from booking.intervals import Interval, grid_starts, merge, subtract
@@ -190,6 +192,62 @@ def find_slots(
     # Sorting plain tuples is several times faster than sorting the dataclasses.
     starts.sort()
     return [Slot(start, start + length, therapist_id) for start, therapist_id in starts]
+
+
+_EDGE = timedelta(days=2)
+
+
+class DayOpening(NamedTuple):
+    """Whether anyone works on a clinic date: a day with working hours but no free time is full, not closed."""
+
+    date: date
+    open: bool
+
+
+def open_days(
+    massage_type: MassageType,
+    date_from: date,
+    date_to: date,
+    therapists: Iterable[Therapist | int] | None = None,
+) -> list[DayOpening]:
+    """Return, for each date of the range, whether a therapist who offers the massage works some of it.
+
+    One query whatever the number of therapists or days: each candidate's working hours
+    joined with their time off in the range. A day whose hours are all time off is closed.
+    """
+    if date_to < date_from:
+        return []
+    days = [date_from + timedelta(days=offset) for offset in range((date_to - date_from).days + 1)]
+    # Dates at the very edge of the calendar cannot be turned into instants in every zone.
+    first, last = max(date_from, date.min + _EDGE), min(date_to, date.max - _EDGE)
+    if first > last:
+        return [DayOpening(day, False) for day in days]
+    range_start, range_end = clinic_day_bounds(first, last)
+    candidates = Therapist.objects.active().offering(massage_type)
+    if therapists is not None:
+        candidates = candidates.filter(pk__in=[t if isinstance(t, int) else t.pk for t in therapists])
+    rows = candidates.annotate(
+        off=FilteredRelation("time_off", condition=Q(time_off__start__lt=range_end, time_off__end__gt=range_start))
+    ).values_list(
+        "pk", "working_hours__weekday", "working_hours__start", "working_hours__end", "off__start", "off__end"
+    )
+    hours: dict[int, dict[int, set[tuple[time, time]]]] = defaultdict(lambda: defaultdict(set))
+    time_off: dict[int, set[Interval]] = defaultdict(set)
+    for therapist_id, weekday, start, end, off_start, off_end in rows:
+        if weekday is not None:
+            hours[therapist_id][weekday].add((start, end))
+        if off_start is not None:
+            time_off[therapist_id].add((off_start, off_end))
+    off_by_therapist = {therapist_id: merge(list(spans)) for therapist_id, spans in time_off.items()}
+    openings = []
+    for day in days:
+        worked = first <= day <= last and any(
+            weekly.get(day.weekday())
+            and subtract(_working_windows(day, list(weekly[day.weekday()])), off_by_therapist.get(therapist_id, []))
+            for therapist_id, weekly in hours.items()
+        )
+        openings.append(DayOpening(day, bool(worked)))
+    return openings
 
 
 def clinic_today(now: datetime) -> tuple[datetime, datetime]:

@@ -186,6 +186,14 @@ class AvailabilityQuerySerializer(serializers.Serializer[Any]):
         required=False,
         error_messages=THERAPIST_ERRORS,
     )
+    ignoring = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=(
+            "The id of one of the caller's own appointments (sign-in needed): its time counts as free, "
+            "so a reschedule may overlap the old slot. Anyone else's appointment answers 404."
+        ),
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["date_to"] < attrs["date_from"]:
@@ -213,9 +221,20 @@ class SlotSerializer(serializers.Serializer[Any]):
         }
 
 
+class DayOpeningSerializer(serializers.Serializer[Any]):
+    date = serializers.DateField(read_only=True)
+    open = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether the therapist (or any who offers the massage) works that day; open without slots is full.",
+    )
+
+
 class AvailabilitySerializer(serializers.Serializer[Any]):
     time_zone = serializers.CharField(read_only=True, help_text="The clinic's IANA time zone.")
     slots = SlotSerializer(many=True, read_only=True)
+    days = DayOpeningSerializer(
+        many=True, read_only=True, help_text="Every date of the range asked for, in order, open or closed."
+    )
 
 
 # --- Appointments ---------------------------------------------------------------------

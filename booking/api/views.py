@@ -11,10 +11,12 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.contrib import auth
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authentication import BaseAuthentication
@@ -31,7 +33,7 @@ from booking.api import serializers as s
 from booking.api import tokens
 from booking.api.filters import AppointmentFilter, TherapistFilter
 from booking.api.schema import error_responses
-from booking.availability import find_slots
+from booking.availability import find_slots, open_days
 from booking.models import Appointment, MassageType
 from clinic import accounts
 from clinic.models import User
@@ -255,20 +257,46 @@ class AvailabilityView(BodyETagMixin, APIView):
     @extend_schema(
         operation_id="availability",
         parameters=[s.AvailabilityQuerySerializer],
-        responses={200: s.AvailabilitySerializer, **error_responses(400)},
+        responses={200: s.AvailabilitySerializer, **error_responses(400, 404)},
         auth=[],
         tags=["availability"],
+        description=(
+            "`days` says which dates of the range anyone works (a day open but without slots is full). "
+            "With `ignoring`, the caller's own appointment does not count as busy, so a reschedule may "
+            "overlap it; the caller signs in as for the appointments (session or token), and an appointment "
+            "that is not theirs answers 404."
+        ),
     )
     def get(self, request: Request) -> Response:
-        """Return the free slots of a massage type between two clinic dates (inclusive)."""
+        """Return the free slots of a massage type between two clinic dates (inclusive), and which dates are worked."""
         query = s.AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         therapist = data.get("therapist")
-        slots = find_slots(
-            data["massage_type"], data["date_from"], data["date_to"], None if therapist is None else [therapist]
-        )
-        return Response(s.AvailabilitySerializer({"time_zone": settings.TIME_ZONE, "slots": slots}).data)
+        therapists = None if therapist is None else [therapist]
+        ignoring = data.get("ignoring")
+        if ignoring is not None:
+            self._check_own_appointment(request, ignoring)
+        slots = find_slots(data["massage_type"], data["date_from"], data["date_to"], therapists, ignoring=ignoring)
+        days = open_days(data["massage_type"], data["date_from"], data["date_to"], therapists)
+        answer = {"time_zone": settings.TIME_ZONE, "slots": slots, "days": days}
+        return Response(s.AvailabilitySerializer(answer).data)
+
+    def _check_own_appointment(self, request: Request, pk: int) -> None:
+        """Raise 404 unless the caller is signed in and the appointment is theirs as a patient."""
+        # The view reads no credentials for the open answer (DRF has set an anonymous user);
+        # only `ignoring` asks who calls: an API token, else the pages' session.
+        try:
+            found = TokenAuthentication().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            found = None
+        caller = found[0] if found is not None else auth.get_user(request._request)
+        if not caller.is_authenticated:
+            raise NotFound("No such appointment.")
+        # Also tells clinic.headers that this answer is about a signed-in person (no-store).
+        request.user = caller
+        if not Appointment.objects.for_patient(caller).filter(pk=pk).exists():
+            raise NotFound("No such appointment.")
 
 
 @extend_schema_view(
