@@ -206,6 +206,9 @@ def site_catalogue(massage_type: Any, therapist: Any, other_therapist: Any) -> d
         duration_minutes=60,
         buffer_minutes=15,
         display_order=1,
+        suits_areas=["whole_back", "upper_back"],
+        suits_feelings=["stress", "stiffness"],
+        pressures=["light", "medium"],
     )
     trigger_point = MassageTypeFactory(
         name="Trigger point therapy",
@@ -215,9 +218,16 @@ def site_catalogue(massage_type: Any, therapist: Any, other_therapist: Any) -> d
         duration_minutes=45,
         buffer_minutes=15,
         display_order=3,
+        suits_areas=["lower_back", "neck_shoulders", "upper_back"],
+        suits_feelings=["knots"],
+        pressures=["medium", "firm", "deep"],
     )
+    # What the questionnaire ranks by: the catalogue's own data (website.questionnaire).
     massage_type.display_order = 2
     massage_type.good_for = "chronic low back pain, stiffness, knots"
+    massage_type.suits_areas = ["lower_back", "upper_back"]
+    massage_type.suits_feelings = ["knots"]
+    massage_type.pressures = ["firm", "deep"]
     massage_type.save()
     therapist.massage_types.add(swedish)
     other_therapist.massage_types.add(trigger_point)
