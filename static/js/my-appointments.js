@@ -7,7 +7,7 @@ import { createAnnouncer, el } from "./lib/dom.js";
 import { firstDayWithSlots, sameStart, slotsByDay, slotsToOffer } from "./lib/slots.js";
 import { storedValue } from "./lib/storage.js";
 import { createStore } from "./lib/store.js";
-import { dayTiles, slotGroups } from "./lib/tiles.js";
+import { dayTiles, openingsByDay, slotGroups } from "./lib/tiles.js";
 
 const config = pageConfig("appointments-config");
 const api = apiClient(config.api);
@@ -149,6 +149,8 @@ class AppointmentCard {
       date_from: days[0],
       date_to: days[days.length - 1],
       therapist: this.who() === "same" ? this.therapistId : "",
+      // The appointment's own time counts as free, so the new time may overlap the old one.
+      ignoring: this.id,
     });
     dayBox.textContent = "";
     if (!answer.ok) {
@@ -157,8 +159,11 @@ class AppointmentCard {
     }
     const { format } = clinic.set({ format: formatForZone(clinic.get().format, answer.data.time_zone) });
     const mine = new Date(this.start).getTime();
-    // The current time is shown as free (it is this appointment's own); moving to it is pointless.
-    const slots = (answer.data.slots || []).filter((slot) => new Date(slot.start).getTime() !== mine);
+    // The current time with the current therapist is where the appointment already is.
+    const slots = (answer.data.slots || []).filter(
+      (slot) => !(new Date(slot.start).getTime() === mine && slot.therapist === this.therapistId),
+    );
+    const openings = openingsByDay(answer.data.days);
     this.panels.reschedule.querySelector(".zone-name").textContent = format.genericZone();
     this.daySlots = slotsByDay(slots, format);
     dayBox.append(
@@ -166,6 +171,7 @@ class AppointmentCard {
         name: `day-${this.id}`,
         idPrefix: `day-${this.id}-`,
         checkedDay: this.day,
+        isOpen: (day) => openings[day],
       }),
     );
     if (!this.day || !this.slotsOf(this.day).length) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 
 import { clinicFormat } from "../../static/js/lib/dates.js";
-import { dayTiles, slotGroups } from "../../static/js/lib/tiles.js";
+import { dayStatus, dayTiles, openingsByDay, slotGroups, weekdayColumn, weekdayNames } from "../../static/js/lib/tiles.js";
 import { FakeElement, byTag, installFakeDocument, removeFakeDocument } from "./fake-dom.mjs";
 
 const format = clinicFormat("America/New_York");
@@ -43,7 +43,7 @@ describe("dayTiles", () => {
     const box = render(null);
     assert.deepEqual(
       box.children.map((tile) => tile.className),
-      ["day", "day day--disabled", "day"],
+      ["day day--col-2", "day day--disabled day--col-3", "day day--col-4"],
     );
     assert.deepEqual(
       byTag(box, "input").map((input) => input.hasAttribute("disabled")),
@@ -59,6 +59,77 @@ describe("dayTiles", () => {
     assert.deepEqual(
       byTag(render("2026-03-04"), "input").map((input) => input.hasAttribute("checked")),
       [false, false, false],
+    );
+  });
+});
+
+describe("days in weekday columns", () => {
+  test("numbers the columns Monday first, Sunday last", () => {
+    assert.deepEqual(weekdayNames(), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]);
+    assert.deepEqual(
+      ["2026-03-02", "2026-03-03", "2026-03-07", "2026-03-08", "2026-03-09"].map(weekdayColumn),
+      [1, 2, 6, 7, 1],
+    );
+  });
+
+  test("keeps the columns across a month and a year end", () => {
+    assert.equal(weekdayColumn("2026-02-28"), 6);
+    assert.equal(weekdayColumn("2026-12-31"), 4);
+    assert.equal(weekdayColumn("2027-01-01"), 5);
+  });
+
+  test("puts every tile of a window that starts on a Wednesday in its weekday's column", () => {
+    const days = ["2026-03-04", "2026-03-05", "2026-03-06", "2026-03-07", "2026-03-08", "2026-03-09"];
+    const box = rendered(dayTiles(days, () => 1, format, { name: "day", idPrefix: "day-", checkedDay: null }));
+    assert.deepEqual(
+      box.children.map((tile) => tile.className.match(/day--col-(\d)/)[1]),
+      ["3", "4", "5", "6", "7", "1"],
+    );
+  });
+});
+
+describe("Closed or Full", () => {
+  test("a day with free times says how many", () => {
+    assert.deepEqual(dayStatus(3, true), { state: "free", detail: "3 free" });
+  });
+
+  test("a worked day without free times is full, a day nobody works is closed", () => {
+    assert.deepEqual(dayStatus(0, true), { state: "full", detail: "Full" });
+    assert.deepEqual(dayStatus(0, false), { state: "closed", detail: "Closed" });
+  });
+
+  test("without the answer's days it cannot tell, and says full", () => {
+    assert.equal(dayStatus(0, undefined).detail, "Full");
+    assert.deepEqual(openingsByDay(undefined), {});
+  });
+
+  test("reads the answer's days by date", () => {
+    assert.deepEqual(
+      openingsByDay([
+        { date: "2026-03-07", open: true },
+        { date: "2026-03-08", open: false },
+      ]),
+      { "2026-03-07": true, "2026-03-08": false },
+    );
+  });
+
+  test("tiles say Closed on a closed day and Full on a full one, both disabled", () => {
+    const opening = { "2026-03-03": true, "2026-03-04": false };
+    const box = rendered(
+      dayTiles(["2026-03-03", "2026-03-04"], () => 0, format, {
+        name: "day",
+        idPrefix: "day-",
+        checkedDay: null,
+        isOpen: (day) => opening[day],
+      }),
+    );
+    assert.deepEqual(
+      box.children.map((tile) => byTag(tile, "label")[0].textContent),
+      ["TueMar 3Full", "WedMar 4Closed"],
+    );
+    assert.deepEqual(
+      box.children.map((tile) => tile.className),
+      ["day day--disabled day--col-2", "day day--disabled day--col-3 day--closed"],
     );
   });
 });

@@ -16,13 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from booking.api.serializers import MassageTypeSerializer
 from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
-from booking.models import Appointment, Status
+from booking.models import Appointment, MassageType, Status
 from booking.services import INTAKE_FIELDS, change_policy, late_change_advice, window_hours
 from website.questionnaire import Area
 
 BOOKING_DAYS_PER_PAGE = 14
 RESUME_PATH = "/book/?resume=1"
+# The day grid's columns, Monday first (static/js/lib/tiles.js places each day in its column).
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _own_appointment(request: HttpRequest, pk: int) -> Appointment:
@@ -37,6 +40,7 @@ def _intake_rules() -> dict[str, object]:
         "fields": list(INTAKE_FIELDS),
         "redFlags": [{"key": key, "label": label} for key, label in RED_FLAGS.items()],
         "providerConsultedMessage": PROVIDER_CONSULTED_MESSAGE,
+        "pressures": [{"value": value, "label": label} for value, label in Pressure.choices],
     }
 
 
@@ -53,10 +57,20 @@ def _change_rules() -> dict[str, object]:
     }
 
 
+def _preselected_type(massage_types: list[MassageType], wanted: str) -> int | None:
+    """Return the id of the massage a link asked for (by slug or id), or None."""
+    for massage_type in massage_types:
+        if wanted and wanted in (massage_type.slug, str(massage_type.pk)):
+            return massage_type.pk
+    return None
+
+
 @require_GET
 def book(request: HttpRequest) -> HttpResponse:
     """Render the booking flow; anyone may start it, an account is asked for before confirming."""
     resume = quote(RESUME_PATH, safe="/")
+    # The catalogue is in the first paint (no shift when it loads) and in the script's configuration.
+    massage_types = list(MassageType.objects.active())
     config = {
         "api": "/api/v1/",
         "today": timezone.localdate().isoformat(),
@@ -70,10 +84,16 @@ def book(request: HttpRequest) -> HttpResponse:
         "preselect": {"type": request.GET.get("type", ""), "therapist": request.GET.get("therapist", "")},
         "intake": _intake_rules(),
         "changePolicy": _change_rules(),
+        "massageTypes": MassageTypeSerializer(massage_types, many=True).data,
+        "clinic": {"name": settings.CLINIC_NAME, "address": settings.CLINIC_ADDRESS},
     }
     context = {
         "config": config,
-        "focus_areas": [label for _value, label in Area.choices] + ["Hips"],
+        "massage_types": massage_types,
+        "preselected_type": _preselected_type(massage_types, request.GET.get("type", "")),
+        "weekday_names": WEEKDAY_NAMES,
+        # (questionnaire area, label): a link from the questionnaire ticks its area here.
+        "focus_areas": [*Area.choices, ("hips", "Hips")],
         "pressures": Pressure.choices,
         "red_flags": list(RED_FLAGS.items()),
         "pain_levels": range(11),
@@ -94,6 +114,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     past = [a for a in reversed(appointments) if a not in upcoming]
     rows = [{"appointment": a, "policy": change_policy(a, now=now)} for a in upcoming]
     context = {
+        "weekday_names": WEEKDAY_NAMES,
         "upcoming": rows,
         "past": past,
         "window_hours": window_hours(),

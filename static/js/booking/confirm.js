@@ -3,7 +3,7 @@
 import { isSlotGone } from "../lib/api.js";
 import { addDays } from "../lib/dates.js";
 import { $, el, radioOption } from "../lib/dom.js";
-import { intakePayload, splitFieldErrors } from "../lib/intake.js";
+import { intakePayload, intakeRows, splitFieldErrors } from "../lib/intake.js";
 import { money } from "../lib/money.js";
 import { insideChangeWindow, serverClock } from "../lib/policy.js";
 import { distinctStarts, nearestSlots } from "../lib/slots.js";
@@ -39,6 +39,8 @@ export function renderSummary(page) {
     ["Therapist", slot ? therapistName(state, slot.therapist) || "Any available therapist" : "Not chosen yet"],
     ["When", slot ? `${format.when(slot.start)} (${format.zoneName(slot.start)})` : "Not chosen yet"],
     ["Price", type ? `${money(type.price)}, paid at the clinic` : ""],
+    ["Where", page.config.clinic ? `${page.config.clinic.name}, ${page.config.clinic.address}` : ""],
+    ...intakeRows(readIntake(page.form), page.config.intake),
   ];
   for (const [term, value] of rows) {
     box.append(el("div", { class: "summary__row" }, el("dt", {}, term), el("dd", {}, value)));
@@ -109,7 +111,7 @@ async function slotGone(page) {
   if (count > 0) {
     $("alternative-options").querySelector("input").focus();
   } else {
-    $("step-time-title").focus();
+    reveal("time");
   }
 }
 

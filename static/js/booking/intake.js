@@ -2,7 +2,7 @@
 // lib/intake.js; this module reads and fills the form and shows the field messages.
 
 import { $, checkedValues } from "../lib/dom.js";
-import { composeIntake, intakeErrors, redFlagsTicked } from "../lib/intake.js";
+import { answersFromLink, composeIntake, intakeErrors, redFlagsTicked } from "../lib/intake.js";
 
 /** Return the intake as the form holds it now. */
 export function readIntake(form) {
@@ -37,6 +37,20 @@ export function writeIntake(page, intake) {
   }
   $("provider-consulted").checked = Boolean(intake.provider_consulted);
   syncProviderBlock(page);
+}
+
+/** Tick the answers a link from the questionnaire carries (focus areas, pressure, pain). */
+export function preselectIntake(page, fragment) {
+  const { form } = page;
+  const areaInputs = [...form.querySelectorAll('input[name="focus_area"]')];
+  const answers = answersFromLink(fragment, {
+    areas: areaInputs.map((input) => input.dataset.area),
+    pressures: page.config.intake.pressures.map((choice) => choice.value),
+  });
+  for (const input of areaInputs) if (answers.areas.includes(input.dataset.area)) input.checked = true;
+  if (answers.pressure) $(`pressure-${answers.pressure}`).checked = true;
+  if (answers.pain !== null) $(`pain-${answers.pain}`).checked = true;
+  return answers;
 }
 
 /** Show the provider question exactly when a warning sign is ticked. */

@@ -4,27 +4,36 @@
 import { apiClient, items, pageConfig } from "../lib/api.js";
 import { $, createAnnouncer } from "../lib/dom.js";
 import { confirmBooking, renderSummary } from "./confirm.js";
-import { checkIntake, syncProviderBlock, writeIntake } from "./intake.js";
+import { checkIntake, preselectIntake, readIntake, syncProviderBlock, writeIntake } from "./intake.js";
 import { chooseType, findPreselectedType, loadTypes, renderTypes } from "./massage.js";
 import { loadProgress, saveProgress } from "./progress.js";
-import { createBookingState, currentType, resumedChoices } from "./state.js";
-import { isShown, reveal, showError } from "./steps.js";
+import { createBookingState, currentType, resumedChoices, stepSummary } from "./state.js";
+import { complete, isShown, reveal, showError, updateSummary } from "./steps.js";
 import { chooseTherapist, loadTherapists } from "./therapist.js";
 import { chooseDay, chooseSlot, loadAvailability, turnPage } from "./time.js";
+
+/** Fold a finished step into its one-line summary. */
+function finish(page, step) {
+  complete(step, stepSummary(step, page.store.get(), { intake: readIntake(page.form), rules: page.config.intake }));
+}
 
 async function continueFrom(page, step) {
   const { store } = page;
   if (step === "type") {
     if (!store.get().typeId) return showError("type-error", "Please choose a massage.");
     showError("type-error", "");
-    if (await loadTherapists(page)) reveal("therapist");
+    if (!(await loadTherapists(page))) return undefined;
+    finish(page, "type");
+    reveal("therapist");
   } else if (step === "therapist") {
     showError("therapist-error", "");
+    finish(page, "therapist");
     reveal("time");
     await loadAvailability(page);
   } else if (step === "time") {
     if (!store.get().slot) return showError("time-error", "Please choose a free time.");
     showError("time-error", "");
+    finish(page, "time");
     reveal("intake");
   } else if (step === "intake") {
     const problem = checkIntake(page);
@@ -33,6 +42,7 @@ async function continueFrom(page, step) {
       $("provider-consulted").focus();
       return undefined;
     }
+    finish(page, "intake");
     renderSummary(page);
     reveal("confirm");
   }
@@ -79,10 +89,14 @@ async function restore(page, saved, preselect) {
   if (keepTherapist !== store.get().therapistId) store.set({ slot: null });
   reveal("therapist", { focus: false });
   if (!saved) return;
+  finish(page, "type");
+  finish(page, "therapist");
   reveal("time", { focus: false });
   await loadAvailability(page);
   if (!store.get().slot) return;
+  finish(page, "time");
   reveal("intake", { focus: false });
+  finish(page, "intake");
   renderSummary(page);
   reveal("confirm");
   page.announce("Welcome back. Your booking is as you left it: please check it and confirm.");
@@ -98,6 +112,7 @@ async function start(form) {
     if (isShown("confirm") && (now.slot !== before.slot || now.authenticated !== before.authenticated)) {
       renderSummary(page);
     }
+    if (now.slot !== before.slot && now.slot) updateSummary("time", stepSummary("time", now));
   });
   form.addEventListener("change", (event) => onChange(page, event));
   form.addEventListener("input", (event) => {
@@ -106,6 +121,8 @@ async function start(form) {
   form.addEventListener("click", (event) => {
     const button = event.target.closest("[data-continue]");
     if (button) continueFrom(page, button.dataset.continue);
+    const change = event.target.closest("[data-change]");
+    if (change) reveal(change.dataset.change);
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -118,6 +135,8 @@ async function start(form) {
   if (!(await loadTypes(page))) return;
   const params = new URLSearchParams(window.location.search);
   const saved = params.get("resume") ? loadProgress() : null;
+  // A link from the questionnaire carries its answers in the fragment: tick them in the intake.
+  if (!saved && window.location.hash) preselectIntake(page, window.location.hash);
   await restore(page, saved, config.preselect || {});
   form.dataset.ready = "true";
 }

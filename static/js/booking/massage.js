@@ -7,6 +7,11 @@ import { hideAfter, showError } from "./steps.js";
 
 /** Fetch the catalogue; false (with the API's message shown) when it cannot be read. */
 export async function loadTypes(page) {
+  // The page itself carries the catalogue it rendered: no request, and the list is already painted.
+  if (Array.isArray(page.config.massageTypes)) {
+    page.store.set({ massageTypes: page.config.massageTypes });
+    return true;
+  }
   const answer = await page.api.get("massage-types/");
   if (!answer.ok) {
     $("type-options").textContent = "";
@@ -21,6 +26,12 @@ export async function loadTypes(page) {
 export function renderTypes(page, onlyIds, note) {
   const { massageTypes, typeId } = page.store.get();
   const box = $("type-options");
+  const inputs = [...box.querySelectorAll('input[name="massage_type"]')];
+  if (!onlyIds && inputs.length === massageTypes.length) {
+    // The server rendered these options: only the choice needs setting.
+    for (const input of inputs) input.checked = Number(input.value) === typeId;
+    return;
+  }
   box.textContent = "";
   const shown = onlyIds ? massageTypes.filter((type) => onlyIds.includes(type.id)) : massageTypes;
   if (note) box.append(el("p", { class: "hint" }, note));

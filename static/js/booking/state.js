@@ -1,6 +1,8 @@
 // The booking flow's one state: what the patient chose, and what the API answered for it.
 
 import { clinicFormat } from "../lib/dates.js";
+import { intakeLine } from "../lib/intake.js";
+import { money } from "../lib/money.js";
 import { createStore } from "../lib/store.js";
 import { slotsToOffer } from "../lib/slots.js";
 
@@ -58,4 +60,21 @@ export function anyTherapist(state) {
 /** Return the free times offered on a day for the chosen therapist (or any). */
 export function slotsOfDay(state, day) {
   return slotsToOffer(state.daySlots, day, { anyTherapist: anyTherapist(state) });
+}
+
+/** Return the one line a finished step folds into: the massage, the therapist, the time or the intake. */
+export function stepSummary(step, state, { intake, rules } = {}) {
+  if (step === "type") {
+    const type = currentType(state);
+    return type ? `${type.name} · ${type.duration_minutes} minutes · ${money(type.price)}` : "";
+  }
+  if (step === "therapist") return anyTherapist(state) ? "Any available therapist" : therapistName(state, state.therapistId);
+  if (step === "time") {
+    const { slot, format } = state;
+    if (!slot) return "";
+    const who = anyTherapist(state) ? therapistName(state, slot.therapist) : "";
+    return who ? `${format.when(slot.start)} with ${who}` : format.when(slot.start);
+  }
+  if (step === "intake") return intakeLine(intake, rules);
+  return "";
 }

@@ -14,10 +14,33 @@ export function isShown(step) {
   return !stepSection(step).hidden;
 }
 
-/** Show a step; with focus, move to its heading so keyboard and screen reader users land there. */
+/** Tell whether a step is folded into its one-line summary. */
+export function isDone(step) {
+  return stepSection(step).classList.contains("step--done");
+}
+
+function fold(step, done) {
+  stepSection(step).classList.toggle("step--done", done);
+  $(`step-${step}-done`).hidden = !done;
+  $(`step-${step}-content`).hidden = done;
+}
+
+/** Fold a finished step into one line (its summary and a "Change" button), keeping its answers in the form. */
+export function complete(step, summary) {
+  $(`step-${step}-summary`).textContent = summary;
+  fold(step, true);
+}
+
+/** Write a finished step's summary again (its answer changed elsewhere, e.g. an alternative time). */
+export function updateSummary(step, summary) {
+  if (isDone(step)) $(`step-${step}-summary`).textContent = summary;
+}
+
+/** Show a step open; with focus, move to its heading so keyboard and screen reader users land there. */
 export function reveal(step, { focus = true } = {}) {
   const section = stepSection(step);
   section.hidden = false;
+  if (section.classList.contains("step--done")) fold(step, false);
   if (focus) {
     section.querySelector(".step__title").focus();
     section.scrollIntoView({ block: "start", behavior: "smooth" });
@@ -34,7 +57,10 @@ export function showError(id, message) {
 
 /** Hide the steps after this one: a changed answer makes them stale. */
 export function hideAfter(step) {
-  for (const later of STEPS.slice(STEPS.indexOf(step) + 1)) stepSection(later).hidden = true;
+  for (const later of STEPS.slice(STEPS.indexOf(step) + 1)) {
+    stepSection(later).hidden = true;
+    if (later !== "confirm") fold(later, false);
+  }
   $("alternatives").hidden = true;
   showError("confirm-error", "");
 }

@@ -3,7 +3,7 @@
 import { dateRange, formatForZone, shiftWindow, windowPaging } from "../lib/dates.js";
 import { $, el } from "../lib/dom.js";
 import { firstDayWithSlots, sameStart, slotsByDay } from "../lib/slots.js";
-import { dayTiles, slotGroups } from "../lib/tiles.js";
+import { dayTiles, openingsByDay, slotGroups } from "../lib/tiles.js";
 import { saveProgress } from "./progress.js";
 import { anyTherapist, slotsOfDay } from "./state.js";
 import { hideAfter, showError } from "./steps.js";
@@ -38,8 +38,14 @@ export async function loadAvailability(page) {
   const slots = answer.data.slots || [];
   let state = store.set({ format, daySlots: slotsByDay(slots, format) });
   for (const name of document.querySelectorAll(".zone-name")) name.textContent = format.genericZone();
+  const openings = openingsByDay(answer.data.days);
   dayBox.append(
-    dayTiles(days, (day) => slotsOfDay(state, day).length, format, { name: "day", idPrefix: "day-", checkedDay: state.day }),
+    dayTiles(days, (day) => slotsOfDay(state, day).length, format, {
+      name: "day",
+      idPrefix: "day-",
+      checkedDay: state.day,
+      isOpen: (day) => openings[day],
+    }),
   );
   if (!state.day || !state.daySlots[state.day]) {
     state = store.set({ day: firstDayWithSlots(days, (day) => (state.daySlots[day] || []).length) });

@@ -51,3 +51,46 @@ export function splitFieldErrors(fields, rules) {
   }
   return { intake, other };
 }
+
+/**
+ * Return the questionnaire's answers a link carries in its fragment ("#area=lower_back&pressure=firm&pain=6"):
+ * {areas, pressure, pain}, keeping only values the intake knows. The fragment never reaches the server,
+ * so these health answers stay out of its logs, as the questionnaire's own POST keeps them.
+ */
+export function answersFromLink(fragment, { areas: knownAreas = [], pressures: knownPressures = [] } = {}) {
+  const params = new URLSearchParams(String(fragment || "").replace(/^#/, ""));
+  const areas = [...new Set(params.getAll("area").flatMap((value) => value.split(",")))].filter((area) =>
+    knownAreas.includes(area),
+  );
+  const pressure = params.get("pressure") || "";
+  const painText = params.get("pain");
+  const pain = painText !== null && /^(10|[0-9])$/.test(painText) ? Number(painText) : null;
+  return { areas, pressure: knownPressures.includes(pressure) ? pressure : "", pain };
+}
+
+/** Return the intake as rows for the patient to check before confirming: [[term, text], ...]. */
+export function intakeRows(intake, rules) {
+  const pressure = (rules.pressures || []).find((choice) => choice.value === intake.pressure);
+  const flags = rules.redFlags.filter((flag) => (intake.red_flags || []).includes(flag.key)).map((flag) => flag.label);
+  const signs = flags.length
+    ? `${flags.join("; ")}${intake.provider_consulted ? " (talked to a doctor or health provider)" : ""}`
+    : "None";
+  return [
+    ["Focus areas", intake.focus_areas || "None given"],
+    ["Pain today", intake.pain_level === null || intake.pain_level === undefined ? "Not given" : `${intake.pain_level} of 10`],
+    ["Pressure", pressure ? pressure.label : "Not sure"],
+    ["Health notes", (intake.health_notes || "").trim() || "None"],
+    ["Warning signs", signs],
+  ];
+}
+
+/** Return the intake in one line, for the folded step: what was answered, or that nothing was. */
+export function intakeLine(intake, rules) {
+  const [areas, pain, pressure] = intakeRows(intake, rules);
+  const parts = [];
+  if (intake.focus_areas) parts.push(areas[1]);
+  if (intake.pain_level !== null && intake.pain_level !== undefined) parts.push(`pain ${pain[1]}`);
+  if (intake.pressure) parts.push(`${pressure[1].toLowerCase()} pressure`);
+  if ((intake.red_flags || []).length) parts.push("warning signs noted");
+  return parts.length ? parts.join(" · ") : "No answers given";
+}
