@@ -8,6 +8,7 @@ import {
   progressOf,
   resumedChoices,
   slotsOfDay,
+  stepSummary,
   therapistName,
 } from "../../static/js/booking/state.js";
 
@@ -60,5 +61,30 @@ describe("the booking's state", () => {
     assert.equal(anyTherapist(any), true);
     assert.equal(slotsOfDay(any, day).length, 1);
     assert.equal(slotsOfDay(store.set({ therapistId: 5 }), day).length, 2);
+  });
+});
+
+describe("a finished step's one line", () => {
+  const base = createBookingState(config);
+  const chosen = base.set({
+    typeId: 2,
+    massageTypes: [{ id: 2, name: "Deep tissue", duration_minutes: 60, price: "90.00" }],
+    therapists: [{ id: 5, display_name: "Carol Chen" }],
+    slot: { start: "2026-03-03T15:00:00Z", therapist: 5 },
+  });
+
+  test("names the massage, its length and price", () => {
+    assert.equal(stepSummary("type", chosen), "Deep tissue · 60 minutes · $90.00");
+  });
+
+  test("names the therapist, or any", () => {
+    assert.equal(stepSummary("therapist", chosen), "Any available therapist");
+    assert.equal(stepSummary("therapist", { ...chosen, therapistId: 5 }), "Carol Chen");
+  });
+
+  test("gives the time in the clinic's zone, and who takes it when any therapist may", () => {
+    // ICU puts a narrow or a plain space before AM, depending on its version.
+    assert.match(stepSummary("time", chosen), /^Tuesday, March 3 at 10:00\sAM with Carol Chen$/);
+    assert.match(stepSummary("time", { ...chosen, therapistId: 5 }), /^Tuesday, March 3 at 10:00\sAM$/);
   });
 });
