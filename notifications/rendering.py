@@ -231,7 +231,7 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
         context["manage_url"] = (
             portal_day_url(timezone.localdate(off, _zone()))
             if context["reassigned"]
-            else portal_session_url(appointment)
+            else calendar.session_url(appointment)
         )
         context["cancellation_reason"] = (
             appointment.cancellation_reason
@@ -246,11 +246,6 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
     if notification.kind == Kind.REMINDER:
         context["lead"] = format_span(appointment.start - notification.due_at)
     return context
-
-
-def portal_session_url(appointment: Appointment) -> str:
-    """Return the therapist portal's page of the session."""
-    return settings.SITE_URL.rstrip("/") + reverse("therapists:session", args=[appointment.pk])
 
 
 def portal_day_url(day: date) -> str:
