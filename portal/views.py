@@ -21,7 +21,7 @@ from booking.exceptions import BookingError
 from booking.models import Appointment
 from booking.services import has_started
 from portal import services
-from portal.feed import build_feed, feed_url
+from portal.feed import build_feed
 from portal.forms import (
     BaseWorkingHoursFormSet,
     OutcomeForm,
@@ -292,11 +292,9 @@ def time_off_delete(request: HttpRequest, therapist: Therapist, pk: int) -> Http
 @therapist_required
 def calendar(request: HttpRequest, therapist: Therapist) -> HttpResponse:
     """Show the therapist's personal calendar subscription URL."""
-    # The public address (SITE_URL), as the API gives it: behind a proxy the request's host may be internal.
+    feed_url = request.build_absolute_uri(reverse("therapists:feed", kwargs={"token": therapist.calendar_token}))
     return render(
-        request,
-        "therapists/calendar.html",
-        {"therapist": therapist, "feed_url": feed_url(therapist), "section": "calendar"},
+        request, "therapists/calendar.html", {"therapist": therapist, "feed_url": feed_url, "section": "calendar"}
     )
 
 
