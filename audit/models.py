@@ -24,6 +24,8 @@ class Kind(models.TextChoices):
     TIME_OFF_ADDED = "time_off_added", "Time off added"
     TIME_OFF_REMOVED = "time_off_removed", "Time off removed"
     CONFIRMATION_RESENT = "confirmation_resent", "Confirmation resent"
+    ROOM_CHANGED = "room_changed", "Room changed"
+    ROOM_CLOSED = "room_closed", "Room closed"
 
 
 class EventQuerySet(models.QuerySet["Event"]):

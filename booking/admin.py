@@ -9,8 +9,9 @@ from typing import Any, cast
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, QuerySet
+from django.forms import CheckboxSelectMultiple
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.utils.html import format_html
 
 from audit.display import history_table
 from audit.models import Event
-from booking import services
+from booking import admin_rooms, services  # noqa: F401  (admin_rooms registers the room closures)
 from booking.admin_forms import (
     INTAKE_FIELDS,
     AppointmentAddForm,
@@ -52,9 +53,11 @@ class MassageTypeAdmin(AllowListedLookups):
     list_editable = ["display_order"]
     ordering = ["display_order", "name"]
     actions = ["deactivate", "activate"]
+    formfield_overrides = {models.ManyToManyField: {"widget": CheckboxSelectMultiple}}
     fieldsets = [
         (None, {"fields": ["name", "slug", "is_active", "display_order"]}),
         ("Session", {"fields": ["duration_minutes", "buffer_minutes", "price"]}),
+        ("Room", {"fields": ["needs_features"]}),
         ("For patients", {"fields": ["description", "good_for"]}),
         (
             "Find the right massage",
@@ -141,16 +144,27 @@ class WhenFilter(admin.SimpleListFilter):
 
 
 AUDIT_FIELDS = ["sequence", "created_at", "updated_at", "cancelled_at", "cancelled_by"]
-BOOKING_FIELDS = ["patient", "contact", "massage_type", "therapist", "start", "end", "blocked_until", "price", "status"]
+BOOKING_FIELDS = [
+    "patient",
+    "contact",
+    "massage_type",
+    "therapist",
+    "start",
+    "end",
+    "blocked_until",
+    "room",
+    "price",
+    "status",
+]
 
 
 @admin.register(Appointment)
 class AppointmentAdmin(AllowListedLookups):
     form = AppointmentChangeForm
     add_form = AppointmentAddForm
-    list_display = ["when", "therapist", "patient_name", "massage_type", "status", "price", "red_flag"]
+    list_display = ["when", "therapist", "patient_name", "massage_type", "room", "status", "price", "red_flag"]
     list_display_links = ["when"]
-    list_filter = [WhenFilter, "status", "therapist", "massage_type"]
+    list_filter = [WhenFilter, "status", "therapist", "massage_type", "room__location"]
     search_fields = [
         "patient__email",
         "patient__first_name",
@@ -160,7 +174,7 @@ class AppointmentAdmin(AllowListedLookups):
     ]
     date_hierarchy = "start"
     ordering = ["-start"]
-    list_select_related = ["therapist", "patient", "massage_type"]
+    list_select_related = ["therapist", "patient", "massage_type", "room__location"]
     autocomplete_fields = ["patient", "therapist", "massage_type", "cancelled_by"]
     actions = ["cancel_selected", "mark_completed", "mark_no_show", "resend_confirmation", "export_selected"]
     list_per_page = 100
@@ -170,7 +184,7 @@ class AppointmentAdmin(AllowListedLookups):
     def get_fieldsets(self, request: HttpRequest, obj: Appointment | None = None) -> Any:
         intake = ("Intake", {"fields": list(INTAKE_FIELDS)})
         if obj is None:
-            return [(None, {"fields": ["patient", "therapist", "massage_type", "start"]}), intake]
+            return [(None, {"fields": ["patient", "therapist", "massage_type", "start", "room"]}), intake]
         return [
             (None, {"fields": BOOKING_FIELDS}),
             ("Cancellation", {"fields": ["cancellation_reason", "cancelled_at", "cancelled_by"]}),
@@ -222,7 +236,7 @@ class AppointmentAdmin(AllowListedLookups):
 
     @admin.display(description="start", ordering="start")
     def when(self, obj: Appointment) -> str:
-        local = timezone.localtime(obj.start)
+        local = timezone.localtime(obj.start, obj.zone)
         return f"{local:%a} {local.day} {local:%b %Y %H:%M}"
 
     @admin.display(description="patient", ordering="patient__last_name")

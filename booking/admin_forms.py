@@ -14,7 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from booking import services
+from booking import rooms, services
 from booking.exceptions import BookingError, SlotTaken, SlotUnavailable
 from booking.intake import RED_FLAGS
 from booking.models import Appointment, MassageType, Status
@@ -134,11 +134,17 @@ class _AppointmentForm(forms.ModelForm):
 
 
 class AppointmentAddForm(_AppointmentForm):
-    """Book an appointment taken by phone: the services compute end, price and status."""
+    """Book an appointment taken by phone: the services compute end, price, status and (unless chosen) the room."""
 
     class Meta:
         model = Appointment
-        fields = ("patient", "therapist", "massage_type", "start", *INTAKE_FIELDS)
+        fields = ("patient", "therapist", "massage_type", "start", "room", *INTAKE_FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "room" in self.fields:
+            self.fields["room"].required = False
+            self.fields["room"].help_text = "Leave empty and the clinic's rule chooses a free suitable room."
 
 
 class AppointmentChangeForm(_AppointmentForm):
@@ -146,11 +152,24 @@ class AppointmentChangeForm(_AppointmentForm):
 
     class Meta:
         model = Appointment
-        fields = ("therapist", "start", "status", "cancellation_reason", *INTAKE_FIELDS)
+        fields = ("therapist", "start", "room", "status", "cancellation_reason", *INTAKE_FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "room" in self.fields:
+            self.fields["room"].required = False
+            self.fields["room"].help_text = (
+                "Another room at the same location. Left empty, a moved session keeps its room when it is free."
+            )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        moved = {"start", "therapist"} & set(self.changed_data)
+        if "room" in self.fields and not cleaned.get("room"):
+            # No room chosen: the session keeps its own (or the service finds one for a new time).
+            cleaned["room"] = self.instance.room
+            if "room" in self.changed_data:
+                self.changed_data.remove("room")
+        moved = {"start", "therapist", "room"} & set(self.changed_data)
         if "status" in self.changed_data:
             if moved:
                 raise ValidationError("Change the time or the status, not both at once.", code="both")
@@ -178,6 +197,7 @@ def apply_form(form: _AppointmentForm, *, by: User, now: datetime | None = None)
                 start=data["start"],
                 intake=form.intake(),
                 by=by,
+                room=data.get("room"),
                 now=now,
             )
         except BookingError as exc:
@@ -186,15 +206,22 @@ def apply_form(form: _AppointmentForm, *, by: User, now: datetime | None = None)
             ) from exc
 
     # The form's instance already carries the new values; the services read the stored row.
-    appointment = Appointment.objects.select_related("massage_type").get(pk=form.instance.pk)
+    appointment = Appointment.objects.select_related("massage_type", "room__location").get(pk=form.instance.pk)
     changed = set(form.changed_data)
     try:
         if changed & set(INTAKE_FIELDS):
             appointment = services.update_intake(appointment=appointment, by=by, intake=form.intake(), now=now)
         if changed & {"start", "therapist"}:
             appointment = services.reschedule(
-                appointment=appointment, by=by, start=data["start"], therapist=data["therapist"], now=now
+                appointment=appointment,
+                by=by,
+                start=data["start"],
+                therapist=data["therapist"],
+                room=data["room"] if "room" in changed else None,
+                now=now,
             )
+        elif "room" in changed:
+            appointment = rooms.change_room(appointment=appointment, room=data["room"], by=by, now=now)
         if "status" in changed:
             appointment = _apply_status(
                 appointment, data["status"], by=by, reason=data.get("cancellation_reason") or "", now=now

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from clinic.models import User
+    from locations.models import Location
     from therapists.models import Therapist
 
 
@@ -61,6 +63,13 @@ class MassageType(models.Model):
         default=0,
         validators=[MaxValueValidator(120)],
         help_text="Minutes kept free after a session to turn the room over.",
+    )
+    needs_features = models.ManyToManyField(
+        "locations.RoomFeature",
+        blank=True,
+        related_name="massage_types",
+        verbose_name="needs a room with",
+        help_text="Every feature a room needs for this massage (a heated table for hot stone). Most need none.",
     )
     is_active = models.BooleanField(default=True)
     display_order = models.PositiveSmallIntegerField(default=0)
@@ -117,6 +126,9 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def for_therapist(self, therapist: Therapist | int) -> AppointmentQuerySet:
         return self.filter(therapist=therapist)
 
+    def for_room(self, room: models.Model | int) -> AppointmentQuerySet:
+        return self.filter(room_id=room if isinstance(room, int) else room.pk)
+
     def for_patient(self, patient: User | AnonymousUser | int) -> AppointmentQuerySet:
         # An anonymous user has no pk and so no appointments.
         return self.filter(patient_id=patient if isinstance(patient, int) else patient.pk)
@@ -135,6 +147,9 @@ class Appointment(models.Model):
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
     therapist = models.ForeignKey("therapists.Therapist", on_delete=models.PROTECT, related_name="appointments")
     massage_type = models.ForeignKey(MassageType, on_delete=models.PROTECT, related_name="appointments")
+    # Chosen by the booking service (the patient never picks a room); its location is where
+    # the session happens, and its zone is the one the session is shown in.
+    room = models.ForeignKey("locations.Room", on_delete=models.PROTECT, related_name="appointments")
     start = models.DateTimeField()
     end = models.DateTimeField()
     # end + the type's buffer, frozen at booking so a later catalogue change cannot
@@ -173,6 +188,7 @@ class Appointment(models.Model):
             models.Index(fields=["therapist", "start"]),
             models.Index(fields=["patient", "start"]),
             models.Index(fields=["status", "start"]),
+            models.Index(fields=["room", "start"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointment_start_before_end"),
@@ -191,6 +207,16 @@ class Appointment(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 violation_error_message="The therapist already has an appointment at this time.",
             ),
+            # The same promise for rooms: the buffer is the room's turnover, so it counts here too.
+            PostgresExclusionConstraint(
+                name="appointment_no_double_booked_room",
+                expressions=[
+                    (TsTzRange("start", "blocked_until", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("room", RangeOperators.EQUAL),
+                ],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                violation_error_message="The room is already taken at this time.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -204,6 +230,16 @@ class Appointment(models.Model):
     @property
     def has_red_flags(self) -> bool:
         return bool(self.red_flags)
+
+    @property
+    def location(self) -> Location:
+        """Where the session happens (select_related("room__location") when listing)."""
+        return self.room.location
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone the session is shown in: its location's."""
+        return self.room.location.zone
 
 
 class NotificationKind(models.TextChoices):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from audit import log as history
 from audit.models import Kind
-from booking import locks, outbox
+from booking import locks, outbox, rooms
 from booking.availability import find_slots
 from booking.exceptions import (
     CancellationTooLate,
@@ -31,7 +31,8 @@ from booking.exceptions import (
 from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
 from clinic.models import User
-from therapists.models import Therapist
+from locations.models import Room
+from therapists.models import Therapist, WorkingHours
 
 EXCLUSION_VIOLATION = "23P01"
 INTAKE_FIELDS = ("focus_areas", "pain_level", "pressure", "health_notes", "red_flags", "provider_consulted")
@@ -111,19 +112,21 @@ def _check_slot(
     now: datetime,
     staff: bool,
     ignoring: int | None = None,
-) -> tuple[datetime, datetime]:
-    """Raise unless [start, end + buffer) is free on the therapist's schedule; return (end, blocked_until)."""
+) -> tuple[datetime, datetime, int]:
+    """Raise unless [start, end + buffer) is free for the therapist; return (end, blocked_until, location id)."""
     end, blocked_until = massage_type.span(start)
     clashes = Appointment.objects.active().for_therapist(therapist).overlapping(start, blocked_until)
     if ignoring is not None:
         clashes = clashes.exclude(pk=ignoring)
     if clashes.exists():
         raise SlotTaken("Sorry, that time was just taken. Please choose another slot.")
+    # A day either side: the therapist's locations may keep other zones than the clinic's,
+    # whose calendar date differs near midnight.
     day = timezone.localdate(start)
     free = find_slots(
         massage_type,
-        day,
-        day,
+        day - timedelta(days=1),
+        day + timedelta(days=1),
         [therapist],
         now=now,
         min_notice=timedelta(0) if staff else None,
@@ -131,9 +134,77 @@ def _check_slot(
         horizon=max(settings.BOOKING_HORIZON, start - now) if staff else None,
         ignoring=ignoring,
     )
-    if not any(slot.start == start for slot in free):
-        raise SlotUnavailable(_unavailable_message(therapist, massage_type, start, [slot.start for slot in free]))
-    return end, blocked_until
+    slot = next((slot for slot in free if slot.start == start), None)
+    if slot is None:
+        if _no_room_left(therapist=therapist, massage_type=massage_type, start=start, end=end, ignoring=ignoring):
+            raise SlotTaken("Sorry, no treatment room is free at that time any more. Please choose another slot.")
+        same_day = [slot.start for slot in free if timezone.localdate(slot.start) == day]
+        raise SlotUnavailable(_unavailable_message(therapist, massage_type, start, same_day))
+    return end, blocked_until, slot.location_id
+
+
+def _no_room_left(
+    *, therapist: Therapist, massage_type: MassageType, start: datetime, end: datetime, ignoring: int | None
+) -> bool:
+    """Return whether the therapist works through [start, end) somewhere, but no suitable room there is free."""
+    _, blocked_until = massage_type.span(start)
+    for span in WorkingHours.objects.filter(therapist=therapist).select_related("location"):
+        local_start = start.astimezone(span.location.zone)
+        if local_start.weekday() != span.weekday:
+            continue
+        span_start, span_end = span.on(local_start.date())
+        if span_start <= start and end <= span_end:
+            return not rooms.free_rooms(
+                massage_type=massage_type,
+                location_id=span.location.pk,
+                start=start,
+                blocked_until=blocked_until,
+                ignoring=ignoring,
+            ).exists()
+    return False
+
+
+def _take_room(
+    *,
+    massage_type: MassageType,
+    location_id: int,
+    start: datetime,
+    blocked_until: datetime,
+    ignoring: int | None = None,
+    keep: int | None = None,
+    wanted: Room | None = None,
+) -> Room:
+    """Return the room the session takes (under the location's lock), or raise SlotTaken when none is free.
+
+    `wanted` is a room staff chose; it must be at the location, suitable and free.
+    """
+    if wanted is not None:
+        return rooms.check_wanted(
+            wanted,
+            massage_type=massage_type,
+            location_id=location_id,
+            start=start,
+            blocked_until=blocked_until,
+            ignoring=ignoring,
+        )
+    room = rooms.choose_room(
+        massage_type=massage_type,
+        location_id=location_id,
+        start=start,
+        blocked_until=blocked_until,
+        ignoring=ignoring,
+        keep=keep,
+    )
+    if room is None:
+        raise SlotTaken("Sorry, no treatment room is free at that time any more. Please choose another slot.")
+    return room
+
+
+def _lock_workplaces(*therapist_ids: int) -> None:
+    """Lock the locations the therapists work at (after the therapists): their rooms are chosen under it."""
+    locks.lock_locations(
+        *WorkingHours.objects.filter(therapist_id__in=therapist_ids).values_list("location_id", flat=True).distinct()
+    )
 
 
 def _unavailable_message(therapist: Therapist, massage_type: MassageType, start: datetime, free: list[datetime]) -> str:
@@ -198,21 +269,28 @@ def book(
     start: datetime,
     intake: IntakeData | None = None,
     by: User | None = None,
+    room: Room | None = None,
     now: datetime | None = None,
 ) -> Appointment:
-    """Reserve the slot for the patient, or raise SlotTaken (or another BookingError)."""
+    """Reserve the slot for the patient, or raise SlotTaken (or another BookingError).
+
+    The service chooses the room (booking.rooms); staff may name one instead.
+    """
     now = now or timezone.now()
     intake = intake or IntakeData()
     staff = _is_staff(by)
     errors = intake.errors()
     if errors:
         raise InvalidBooking("Please check the intake answers.", fields=errors)
+    if room is not None and not staff:
+        raise NotAllowed("The clinic chooses the room.")
     _check_offer(therapist=therapist, massage_type=massage_type)
     _check_start(start=start, now=now, staff=staff)
 
     # Serialise bookings per therapist, then per patient (the limits on the patient and their
     # other sessions). The address's confirmation is read under the lock: it may be newer.
     locks.lock_therapists(therapist.pk)
+    _lock_workplaces(therapist.pk)
     email_confirmed = locks.lock_patient(patient.pk) is not None
 
     if not staff:
@@ -231,14 +309,20 @@ def book(
                 "you can ask for a new link on My appointments.",
                 code="email_unconfirmed",
             )
-    end, blocked_until = _check_slot(therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff)
+    end, blocked_until, location_id = _check_slot(
+        therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff
+    )
     _check_patient_free(patient_id=patient.pk, start=start, end=end, staff=staff)
+    room = _take_room(
+        massage_type=massage_type, location_id=location_id, start=start, blocked_until=blocked_until, wanted=room
+    )
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
                 patient=patient,
                 therapist=therapist,
                 massage_type=massage_type,
+                room=room,
                 start=start,
                 end=end,
                 blocked_until=blocked_until,
@@ -387,19 +471,26 @@ def reschedule(
     by: User,
     start: datetime,
     therapist: Therapist | None = None,
+    room: Room | None = None,
     now: datetime | None = None,
 ) -> Appointment:
-    """Move the appointment to another free slot; if it is taken, the old booking stays as it was."""
+    """Move the appointment to another free slot; if it is taken, the old booking stays as it was.
+
+    It keeps its room when that is still free; staff may name another.
+    """
     now = now or timezone.now()
     # Both therapists (the one it leaves and the one it goes to), the patient (their other
     # sessions cannot change under the check), then the appointment: booking.locks' order.
     held = locks.lock_therapists(appointment.therapist_id, therapist.pk if therapist else None)
+    _lock_workplaces(*held)
     locks.lock_patient(appointment.patient_id)
     locked = locks.lock_appointment(appointment.pk)
     if locked.therapist_id not in held:
         raise InvalidTransition("The appointment was changed meanwhile; please reload and try again.")
     _check_change_window(appointment=locked, by=by, now=now, action="rescheduled")
     staff = _acts_for_clinic(by, locked) and _is_staff(by)
+    if room is not None and not staff:
+        raise NotAllowed("The clinic chooses the room.")
     new_therapist = therapist or locked.therapist
     _check_offer(therapist=new_therapist, massage_type=locked.massage_type)
     _check_start(start=start, now=now, staff=staff)
@@ -407,13 +498,23 @@ def reschedule(
         raise InvalidBooking("That is the current time of the appointment.", fields={"start": "Choose another time."})
     # The new time is checked and held with the catalogue as it is now, like the slots
     # the patient was shown; the price stays as booked.
-    end, blocked_until = _check_slot(
+    end, blocked_until, location_id = _check_slot(
         therapist=new_therapist, massage_type=locked.massage_type, start=start, now=now, staff=staff, ignoring=locked.pk
     )
     _check_patient_free(
         patient_id=locked.patient_id, start=start, end=end, staff=_acts_for_clinic(by, locked), ignoring=locked.pk
     )
+    room = _take_room(
+        massage_type=locked.massage_type,
+        location_id=location_id,
+        start=start,
+        blocked_until=blocked_until,
+        ignoring=locked.pk,
+        keep=locked.room_id,
+        wanted=room,
+    )
     previous_start, previous_therapist = locked.start, locked.therapist
+    locked.room = room
     locked.therapist = new_therapist
     locked.start = start
     locked.end = end
@@ -421,7 +522,7 @@ def reschedule(
     locked.sequence += 1
     try:
         with transaction.atomic():
-            locked.save(update_fields=["therapist", "start", "end", "blocked_until", "sequence", "updated_at"])
+            locked.save(update_fields=["therapist", "room", "start", "end", "blocked_until", "sequence", "updated_at"])
     except IntegrityError as exc:
         raise _as_slot_taken(exc) from exc
     outbox.record_rescheduled(locked, previous_start=previous_start, now=now)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "clinic",
     "audit",
+    "locations",
     "therapists",
     "booking",
     "notifications",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from booking.models import Appointment, MassageType, Status
 from clinic.models import User
+from locations.models import Location, Room, RoomClosure, RoomFeature, default_location
 from therapists.models import Therapist, TimeOff, WorkingHours
 
 PASSWORD = "correct-horse-2026"
@@ -48,6 +49,56 @@ class MassageTypeFactory(factory.django.DjangoModelFactory[MassageType]):
     buffer_minutes = 0
 
 
+class LocationFactory(factory.django.DjangoModelFactory[Location]):
+    class Meta:
+        model = Location
+
+    name = factory.Sequence(lambda n: f"Location {n}")
+    address = factory.Sequence(lambda n: f"{n} Harbor Street, Boston, MA 02110")
+    phone = "+16175550199"
+
+
+class RoomFeatureFactory(factory.django.DjangoModelFactory[RoomFeature]):
+    class Meta:
+        model = RoomFeature
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Feature {n}")
+    slug = factory.Sequence(lambda n: f"feature-{n}")
+
+
+class RoomFactory(factory.django.DjangoModelFactory[Room]):
+    class Meta:
+        model = Room
+        skip_postgeneration_save = True
+
+    location = factory.LazyFunction(default_location)
+    name = factory.Sequence(lambda n: f"Room {n}")
+
+    @factory.post_generation
+    def features(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted:
+            self.features.set(extracted)
+
+
+class RoomClosureFactory(factory.django.DjangoModelFactory[RoomClosure]):
+    class Meta:
+        model = RoomClosure
+
+    room = factory.SubFactory(RoomFactory)
+    reason = "Repairs"
+
+
+def room_of(therapist: Therapist) -> Room:
+    """Return the plain room the suite gives each therapist at the first location.
+
+    One room per therapist, so a test about therapists is never refused for want of a room;
+    tests about rooms make their own locations and rooms.
+    """
+    room, _ = Room.objects.get_or_create(location=default_location(), name=f"Room of therapist {therapist.pk}")
+    return room
+
+
 class TherapistFactory(factory.django.DjangoModelFactory[Therapist]):
     class Meta:
         model = Therapist
@@ -61,6 +112,11 @@ class TherapistFactory(factory.django.DjangoModelFactory[Therapist]):
     def massage_types(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create and extracted:
             self.massage_types.set(extracted)
+
+    @factory.post_generation
+    def room(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted is not False:
+            room_of(self)
 
 
 class WorkingHoursFactory(factory.django.DjangoModelFactory[WorkingHours]):
@@ -90,6 +146,7 @@ class AppointmentFactory(factory.django.DjangoModelFactory[Appointment]):
     patient = factory.SubFactory(UserFactory)
     therapist = factory.SubFactory(TherapistFactory)
     massage_type = factory.SubFactory(MassageTypeFactory)
+    room = factory.LazyAttribute(lambda o: room_of(o.therapist))
     start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
     end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=o.massage_type.duration_minutes))
     blocked_until = factory.LazyAttribute(lambda o: o.end + timedelta(minutes=o.massage_type.buffer_minutes))

@@ -18,11 +18,12 @@ spec.loader.exec_module(import_graph)
 LAYERS = {
     "clinic": set(),
     "audit": {"clinic"},
-    "therapists": {"clinic"},
-    "booking": {"clinic", "audit", "therapists"},
-    "notifications": {"clinic", "booking", "therapists"},
-    "portal": {"clinic", "audit", "therapists", "booking", "notifications"},
-    "website": {"clinic", "audit", "therapists", "booking", "notifications", "portal"},
+    "locations": {"clinic"},
+    "therapists": {"clinic", "locations"},
+    "booking": {"clinic", "audit", "locations", "therapists"},
+    "notifications": {"clinic", "booking", "locations", "therapists"},
+    "portal": {"clinic", "audit", "locations", "therapists", "booking", "notifications"},
+    "website": {"clinic", "audit", "locations", "therapists", "booking", "notifications", "portal"},
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clinic.constraints import PostgresExclusionConstraint, WallClockRange
 from clinic.plain_text import validate_single_line
+from locations.models import default_location_id
 
 
 def new_calendar_token() -> str:
@@ -61,12 +62,16 @@ class Weekday(models.IntegerChoices):
 
 
 class WorkingHours(models.Model):
-    """One span of a therapist's week, in wall-clock time of the clinic's zone.
+    """One span of a therapist's week at one location, in wall-clock time of the location's zone.
 
-    A day may hold several spans (a lunch break is two spans); spans of one day never overlap.
+    A day may hold several spans (a lunch break is two spans, or a morning downtown and an
+    afternoon uptown); spans of one day never overlap, wherever they are.
     """
 
     therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="working_hours")
+    location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="working_hours", default=default_location_id
+    )
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start = models.TimeField()
     end = models.TimeField()
@@ -106,17 +111,17 @@ class WorkingHours(models.Model):
                 raise ValidationError(f"This span overlaps {clash} of the same day.")
 
     def on(self, day: date) -> tuple[datetime, datetime]:
-        """Return this span on the given date as aware datetimes in the clinic's zone."""
-        return local_span(day, self.start, self.end)
+        """Return this span on the given date as aware datetimes in the location's zone."""
+        return local_span(day, self.start, self.end, self.location.zone)
 
 
-def local_span(day: date, start: time, end: time) -> tuple[datetime, datetime]:
-    """Return wall-clock times of a date as aware datetimes in the clinic's zone.
+def local_span(day: date, start: time, end: time, zone: tzinfo | None = None) -> tuple[datetime, datetime]:
+    """Return wall-clock times of a date as aware datetimes in the zone (the clinic's by default).
 
     Each end is localised on its own, so a span on a DST date keeps its wall-clock hours
     (09:00-17:00 stays 09:00-17:00 and simply lasts an hour more or less in real time).
     """
-    zone = timezone.get_default_timezone()
+    zone = zone or timezone.get_default_timezone()
     return (
         datetime.combine(day, start, tzinfo=zone),
         datetime.combine(day, end, tzinfo=zone),

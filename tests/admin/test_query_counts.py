@@ -14,6 +14,7 @@ from django.urls import reverse
 from booking.models import Appointment, MassageType, Status
 from clinic.models import User
 from tests.conftest import CLINIC_ZONE
+from tests.factories import room_of
 from therapists.models import Therapist
 
 FIRST = datetime(2026, 1, 5, 9, 0, tzinfo=CLINIC_ZONE)
@@ -36,6 +37,7 @@ def _appointments(count: int, offset: int, therapists: list[Therapist], types: l
         rows.append(
             Appointment(
                 patient=patients[n], therapist=therapists[n % len(therapists)], massage_type=kind, start=start,
+                room=room_of(therapists[n % len(therapists)]),
                 end=start + kind.duration, blocked_until=start + kind.duration + kind.buffer,
                 status=statuses[n % len(statuses)], price=kind.price, red_flags=["fever"] if n % 3 else [],
             )
