@@ -21,14 +21,16 @@ from therapists.models import Therapist
 WED_10 = datetime(2026, 3, 4, 10, 0, tzinfo=CLINIC_ZONE)
 
 staff_groups_migration = importlib.import_module("clinic.migrations.0002_staff_groups")
+room_permissions_migration = importlib.import_module("locations.migrations.0002_staff_permissions")
 
 
 @pytest.fixture
 def staff_groups(db: None) -> None:
     """Make sure the migration's groups exist (a transactional test elsewhere may have flushed them)."""
     if not Group.objects.filter(name=staff_groups_migration.FRONT_DESK).exists():
-        state = MigrationExecutor(connection).loader.project_state(("clinic", "0002_staff_groups"))
-        staff_groups_migration.create_staff_groups(state.apps, None)
+        loader = MigrationExecutor(connection).loader
+        staff_groups_migration.create_staff_groups(loader.project_state(("clinic", "0002_staff_groups")).apps, None)
+        room_permissions_migration.grant(loader.project_state(("locations", "0002_staff_permissions")).apps, None)
 
 
 @pytest.fixture
