@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, PasswordResetForm, UserChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +24,7 @@ from audit.display import history_table
 from audit.models import Event
 from booking.models import Appointment, Status
 from clinic.admin_lookups import AllowListedLookups
+from clinic.forms import SiteMailPasswordResetForm
 from clinic.models import User
 
 PERMISSION_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
@@ -62,7 +63,7 @@ class AccountCreationForm(forms.ModelForm):
         return user
 
 
-class ChosenAccountResetForm(PasswordResetForm):
+class ChosenAccountResetForm(SiteMailPasswordResetForm):
     """Django's password-reset e-mail, sent to one chosen account (with or without a password yet)."""
 
     def __init__(self, account: User) -> None:
