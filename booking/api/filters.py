@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from booking.models import Appointment, MassageType, Status
+from locations.models import Location
 from therapists.models import Therapist
 
 
@@ -48,10 +49,15 @@ class TherapistFilter(filters.FilterSet):
         queryset=MassageType.objects.active(),
         label="Only therapists who offer this massage type (id).",
     )
+    location = filters.ModelChoiceFilter(
+        field_name="working_hours__location",
+        queryset=Location.objects.active(),
+        label="Only therapists who have working hours at this location (id).",
+    )
 
     class Meta:
         model = Therapist
-        fields = ["massage_type"]
+        fields = ["massage_type", "location"]
 
 
 class AppointmentFilter(filters.FilterSet):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from clinic.accounts import NewPatient
 from clinic.models import User, canonical_email, normalize_phone, validate_plain_email
 from clinic.plain_text import validate_single_line
 from clinic.two_factor import services as two_factor
+from locations.models import Location
 from therapists.models import Therapist
 
 MAX_AVAILABILITY_DAYS = 62
@@ -33,6 +34,15 @@ THERAPIST_ERRORS: dict[str, Any] = {
     "does_not_exist": "No therapist {pk_value} takes bookings.",
     "incorrect_type": "Give the therapist's id, a number.",
 }
+LOCATION_ERRORS: dict[str, Any] = {
+    "does_not_exist": "No location {pk_value} takes bookings.",
+    "incorrect_type": "Give the location's id, a number.",
+}
+
+
+def in_zone(moment: datetime | None, zone: tzinfo) -> str | None:
+    """Return an instant as ISO 8601 with the zone's offset, or None."""
+    return moment.astimezone(zone).isoformat() if moment is not None else None
 
 
 # --- Accounts -------------------------------------------------------------------------
@@ -171,6 +181,17 @@ class TherapistSerializer(serializers.ModelSerializer[Therapist]):
         read_only_fields = fields
 
 
+class LocationSerializer(serializers.ModelSerializer[Location]):
+    # The clinic's number when the location has none of its own: a patient always has one to call.
+    phone = serializers.CharField(source="phone_number", read_only=True)
+    time_zone = serializers.CharField(read_only=True, help_text="The location's IANA time zone.")
+
+    class Meta:
+        model = Location
+        fields = ["id", "name", "address", "phone", "time_zone"]
+        read_only_fields = fields
+
+
 # --- Availability ---------------------------------------------------------------------
 
 
@@ -185,6 +206,12 @@ class AvailabilityQuerySerializer(serializers.Serializer[Any]):
         queryset=Therapist.objects.active(),
         required=False,
         error_messages=THERAPIST_ERRORS,
+    )
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.active(),
+        required=False,
+        error_messages=LOCATION_ERRORS,
+        help_text="Only slots at this location (id); dates are then the location's. Any location if left out.",
     )
     ignoring = serializers.IntegerField(
         required=False,
@@ -207,17 +234,22 @@ class AvailabilityQuerySerializer(serializers.Serializer[Any]):
 
 
 class SlotSerializer(serializers.Serializer[Any]):
-    start = serializers.DateTimeField(read_only=True)
-    end = serializers.DateTimeField(read_only=True)
+    """One free slot, its times at its location's offset; the context's `zones` maps location ids to zones."""
+
+    start = serializers.DateTimeField(read_only=True, help_text="At the location's UTC offset.")
+    end = serializers.DateTimeField(read_only=True, help_text="At the location's UTC offset.")
     therapist = serializers.IntegerField(source="therapist_id", read_only=True)
+    location = serializers.IntegerField(source="location_id", read_only=True, help_text="Where the session would be.")
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         # Thousands of slots per answer: skip the generic field machinery.
-        zone = timezone.get_default_timezone()
+        zones = self.context.get("zones") or {}
+        zone = zones.get(instance.location_id) or timezone.get_default_timezone()
         return {
             "start": instance.start.astimezone(zone).isoformat(),
             "end": instance.end.astimezone(zone).isoformat(),
             "therapist": instance.therapist_id,
+            "location": instance.location_id,
         }
 
 
@@ -230,7 +262,9 @@ class DayOpeningSerializer(serializers.Serializer[Any]):
 
 
 class AvailabilitySerializer(serializers.Serializer[Any]):
-    time_zone = serializers.CharField(read_only=True, help_text="The clinic's IANA time zone.")
+    time_zone = serializers.CharField(
+        read_only=True, help_text="The IANA time zone of the location asked for, else the clinic's."
+    )
     slots = SlotSerializer(many=True, read_only=True)
     days = DayOpeningSerializer(
         many=True, read_only=True, help_text="Every date of the range asked for, in order, open or closed."
@@ -319,10 +353,17 @@ class RescheduleRequestSerializer(serializers.Serializer[Any]):
 
 
 class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
+    """A patient's appointment: where it is, never which room (the clinic assigns rooms).
+
+    Every time is given at the offset of the location's zone, where the patient will be.
+    List with select_related("room__location").
+    """
+
     massage_type = MassageTypeRefSerializer(read_only=True)
     therapist = TherapistRefSerializer(read_only=True)
-    start = serializers.DateTimeField(read_only=True)
-    end = serializers.DateTimeField(read_only=True)
+    location = LocationSerializer(source="room.location", read_only=True)
+    start = serializers.DateTimeField(read_only=True, help_text="At the location's UTC offset.")
+    end = serializers.DateTimeField(read_only=True, help_text="At the location's UTC offset.")
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     # Blank until the patient answers; read-only model fields drop allow_blank, so say it here.
     pressure = serializers.ChoiceField(choices=Pressure.choices, allow_blank=True, read_only=True)
@@ -332,7 +373,7 @@ class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
         "clinic's cancellation window not yet reached)."
     )
     change_deadline = serializers.SerializerMethodField(
-        help_text="The last moment to cancel or reschedule online, in the clinic's zone; null once it has "
+        help_text="The last moment to cancel or reschedule online, at the location's offset; null once it has "
         "passed or when the appointment is not confirmed (then the patient calls the clinic)."
     )
     change_policy_reason = serializers.SerializerMethodField(
@@ -345,6 +386,7 @@ class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
             "id",
             "massage_type",
             "therapist",
+            "location",
             "start",
             "end",
             "status",
@@ -376,9 +418,15 @@ class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_change_deadline(self, appointment: Appointment) -> str | None:
-        deadline = self._policy(appointment).deadline
-        return deadline.astimezone(timezone.get_default_timezone()).isoformat() if deadline else None
+        return in_zone(self._policy(appointment).deadline, appointment.zone)
 
     @extend_schema_field(serializers.CharField(allow_blank=True))
     def get_change_policy_reason(self, appointment: Appointment) -> str:
         return self._policy(appointment).reason
+
+    def to_representation(self, instance: Appointment) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        zone = instance.zone
+        for name in ("start", "end", "cancelled_at", "created_at"):
+            data[name] = in_zone(getattr(instance, name), zone)
+        return data

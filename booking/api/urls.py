@@ -10,6 +10,7 @@ from booking.api import views
 router = SimpleRouter()
 router.register("massage-types", views.MassageTypeViewSet, basename="massage-type")
 router.register("therapists", views.TherapistViewSet, basename="therapist")
+router.register("locations", views.LocationViewSet, basename="location")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token-entry")
 

@@ -1,7 +1,7 @@
 """Views of the REST API v1: validate the input, call one service, serialize the result.
 
-Who may call what: the catalogue, the therapists, availability, sign-up and sign-in are
-open to anyone; appointments and API tokens are the signed-in caller's own (another
+Who may call what: the catalogue, the therapists, the locations, availability, sign-up and
+sign-in are open to anyone; appointments and API tokens are the signed-in caller's own (another
 person's is 404).
 """
 
@@ -38,6 +38,7 @@ from booking.models import Appointment, MassageType
 from clinic import accounts
 from clinic.models import User
 from clinic.rate_limits import client_ident
+from locations.models import Location
 from therapists.models import Therapist
 
 # The open endpoints read no credentials: a stale or forged token sent along (an app that
@@ -227,6 +228,21 @@ class MassageTypeViewSet(BodyETagMixin, viewsets.ReadOnlyModelViewSet[MassageTyp
 
 
 @extend_schema_view(
+    list=extend_schema(summary="The clinic's open locations", responses={200: s.LocationSerializer(many=True)}),
+)
+@extend_schema(auth=[], tags=["catalogue"])
+class LocationViewSet(BodyETagMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Location]):
+    """Anyone may read where the clinic takes bookings: name, address, phone and time zone."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = PUBLIC
+    serializer_class = s.LocationSerializer
+    queryset = Location.objects.active()
+    pagination_class = None
+    filter_backends: list[Any] = []
+
+
+@extend_schema_view(
     list=extend_schema(
         summary="The active therapists", responses={200: s.TherapistSerializer(many=True), **error_responses(400)}
     ),
@@ -262,6 +278,8 @@ class AvailabilityView(BodyETagMixin, APIView):
         tags=["availability"],
         description=(
             "`days` says which dates of the range anyone works (a day open but without slots is full). "
+            "With `location`, only that location's slots and days, in its time zone (`time_zone`); each slot "
+            "names its location, and its times carry the offset of that location's zone. "
             "With `ignoring`, the caller's own appointment does not count as busy, so a reschedule may "
             "overlap it; the caller signs in as for the appointments (session or token), and an appointment "
             "that is not theirs answers 404."
@@ -274,13 +292,19 @@ class AvailabilityView(BodyETagMixin, APIView):
         data = query.validated_data
         therapist = data.get("therapist")
         therapists = None if therapist is None else [therapist]
+        location: Location | None = data.get("location")
         ignoring = data.get("ignoring")
         if ignoring is not None:
             self._check_own_appointment(request, ignoring)
-        slots = find_slots(data["massage_type"], data["date_from"], data["date_to"], therapists, ignoring=ignoring)
-        days = open_days(data["massage_type"], data["date_from"], data["date_to"], therapists)
-        answer = {"time_zone": settings.TIME_ZONE, "slots": slots, "days": days}
-        return Response(s.AvailabilitySerializer(answer).data)
+        kind, date_from, date_to = data["massage_type"], data["date_from"], data["date_to"]
+        slots = find_slots(kind, date_from, date_to, therapists, ignoring=ignoring, location=location)
+        days = open_days(kind, date_from, date_to, therapists, location=location)
+        if location is not None:
+            zones = {location.pk: location.zone}
+        else:
+            zones = {place.pk: place.zone for place in Location.objects.only("time_zone")}
+        answer = {"time_zone": location.time_zone if location else settings.TIME_ZONE, "slots": slots, "days": days}
+        return Response(s.AvailabilitySerializer(answer, context={"zones": zones}).data)
 
     def _check_own_appointment(self, request: Request, pk: int) -> None:
         """Raise 404 unless the caller is signed in and the appointment is theirs as a patient."""
@@ -351,7 +375,7 @@ class AppointmentViewSet(
             return Appointment.objects.none()
         return (
             Appointment.objects.for_patient(self.request.user)
-            .select_related("massage_type", "therapist")
+            .select_related("massage_type", "therapist", "room__location")
             .order_by("start", "pk")
         )
 

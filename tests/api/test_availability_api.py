@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from locations.models import default_location
 from tests.api.conftest import error_of
 from tests.factories import MassageTypeFactory, TherapistFactory, weekly_hours
 
@@ -23,6 +24,7 @@ def test_anyone_browses_the_free_slots_in_the_clinic_zone(api, clock, therapist,
         "start": "2026-03-06T09:00:00-05:00",
         "end": "2026-03-06T10:00:00-05:00",
         "therapist": therapist.pk,
+        "location": default_location().pk,
     }
     assert len(body["slots"]) == 22
 

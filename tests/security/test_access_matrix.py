@@ -38,9 +38,12 @@ from tests.conftest import CLINIC_ZONE
 from tests.factories import (
     AppointmentFactory,
     MassageTypeFactory,
+    RoomClosureFactory,
+    RoomFeatureFactory,
     TherapistFactory,
     TimeOffFactory,
     UserFactory,
+    room_of,
     weekly_hours,
 )
 from therapists.models import Therapist, TimeOff
@@ -193,6 +196,7 @@ API: dict[str, Probe] = {
     "api/v1/^massage-types/$": Probe("/api/v1/massage-types/", EVERYONE),
     "api/v1/^massage-types/(?P<pk>[^/.]+)/$": Probe("/api/v1/massage-types/{massage_type}/", EVERYONE),
     "api/v1/^therapists/$": Probe("/api/v1/therapists/", EVERYONE),
+    "api/v1/^locations/$": Probe("/api/v1/locations/", EVERYONE),
     "api/v1/^therapists/(?P<pk>[^/.]+)/$": Probe("/api/v1/therapists/{therapist_a}/", EVERYONE),
     # Everyone signed in has a list of their own (therapists and staff book as patients too).
     "api/v1/^appointments/$": Probe("/api/v1/appointments/", answers(200, anonymous=401)),
@@ -235,7 +239,9 @@ ADMIN_SITE: dict[str, Probe] = {
     "admin/r/<path:content_type_id>/<path:object_id>/": Probe(
         "/admin/r/{therapist_content_type}/{therapist_a}/", answers(ADMIN_LOGIN, front_desk=404, owner=404)
     ),
-    "admin/^(?P<app_label>auth|therapists|booking|clinic|otp_totp|otp_static)/$": Probe("/admin/booking/", ADMIN_STAFF),
+    "admin/^(?P<app_label>auth|locations|therapists|booking|clinic|otp_totp|otp_static)/$": Probe(
+        "/admin/booking/", ADMIN_STAFF
+    ),
     # The front desk may not see the auth app at all: its index is absent for them.
     "admin/(?P<url>.*)$": Probe("/admin/no-such-page/", answers(ADMIN_LOGIN, front_desk=404, owner=404)),
     "admin/dashboard/": Probe("/admin/dashboard/", ADMIN_STAFF),
@@ -265,6 +271,11 @@ FRONT_DESK_MAY: dict[str, set[str]] = {
     "therapists.therapist": {"view"},
     "therapists.workinghours": {"view"},
     "therapists.timeoff": {"view"},
+    # locations.0002_staff_permissions: the desk reads locations and rooms, and closes rooms.
+    "locations.location": {"view"},
+    "locations.room": {"view"},
+    "locations.roomfeature": {"view"},
+    "locations.roomclosure": {"view", "add", "delete"},
 }
 # Model admins that refuse an action to everyone, the owner too.
 NOBODY_MAY: dict[str, set[str]] = {
@@ -277,6 +288,11 @@ NOBODY_MAY: dict[str, set[str]] = {
     # Rows of the services: hours change on the therapist's page, time off on its own page.
     "therapists.workinghours": {"add", "change", "delete"},
     "therapists.timeoff": {"add", "change", "delete"},
+    # Sessions and working hours keep their place: a location or a room is taken out of use instead.
+    "locations.location": {"delete"},
+    "locations.room": {"delete"},
+    # A closure is added (with its moves) or removed, never stretched in place.
+    "locations.roomclosure": {"change"},
 }
 # The object of each model that the admin pages open (a key of World.ids).
 ADMIN_OBJECT = {
@@ -291,6 +307,10 @@ ADMIN_OBJECT = {
     "booking.massagetype": "massage_type",
     "booking.appointment": "appointment",
     "booking.notification": "notification",
+    "locations.location": "location",
+    "locations.room": "room",
+    "locations.roomfeature": "room_feature",
+    "locations.roomclosure": "room_closure",
 }
 
 
@@ -400,6 +420,12 @@ def world(clock: object, settings: Any) -> Iterator[World]:
         start=datetime(2026, 3, 6, 9, tzinfo=CLINIC_ZONE),
         end=datetime(2026, 3, 6, 17, tzinfo=CLINIC_ZONE),
     )
+    carols_room = room_of(carol)
+    closure = RoomClosureFactory.create(
+        room=carols_room,
+        start=datetime(2026, 3, 20, 9, tzinfo=CLINIC_ZONE),
+        end=datetime(2026, 3, 20, 12, tzinfo=CLINIC_ZONE),
+    )
     alices_token, _ = AuthToken.objects.create(user=alice)
     # Carol has set up two-factor sign-in (an app and recovery codes); nobody else has.
     carols_app = TOTPDevice.objects.create(user=carol.user, name="Authenticator app", confirmed=True)
@@ -422,6 +448,10 @@ def world(clock: object, settings: Any) -> Iterator[World]:
         "session_note": note.pk,
         "notification": Notification.objects.filter(appointment=upcoming).order_by("pk").first().pk,  # type: ignore[union-attr]
         "therapist_content_type": ContentType.objects.get_for_model(Therapist).pk,
+        "location": carols_room.location_id,
+        "room": carols_room.pk,
+        "room_feature": RoomFeatureFactory.create(name="Heated table", slug="heated-table").pk,
+        "room_closure": closure.pk,
     }
     people: dict[str, User | None] = {
         ANON: None,
@@ -488,6 +518,7 @@ def test_patient_as_cancel_really_cancels_and_nobody_else_could(world: World) ->
     [
         ("get", "/api/v1/massage-types/", 200),
         ("get", "/api/v1/therapists/", 200),
+        ("get", "/api/v1/locations/", 200),
         ("get", "/api/v1/availability/", 400),
         ("post", "/api/v1/auth/token/", 400),
         ("post", "/api/v1/auth/register/", 400),
