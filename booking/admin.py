@@ -316,7 +316,7 @@ class AppointmentAdmin(AllowListedLookups):
 
     @admin.action(description="Export the selected appointments as CSV", permissions=["view"])
     def export_selected(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> HttpResponse:
-        rows = queryset.select_related("patient", "therapist", "massage_type").order_by("start")
+        rows = queryset.select_related("patient", "therapist", "massage_type", "room__location").order_by("start")
         return write_appointments_csv(rows, "appointments.csv")
 
     # --- the filtered list as CSV ------------------------------------------------------

@@ -11,7 +11,20 @@ from django.utils import timezone
 
 from booking.models import Appointment
 
-CSV_COLUMNS = ["booking", "start", "end", "therapist", "patient", "email", "phone", "massage_type", "status", "price"]
+CSV_COLUMNS = [
+    "booking",
+    "start",
+    "end",
+    "therapist",
+    "location",
+    "room",
+    "patient",
+    "email",
+    "phone",
+    "massage_type",
+    "status",
+    "price",
+]
 # Spreadsheets read a CSV as UTF-8 (accents in names) only when it starts with a byte-order mark.
 BYTE_ORDER_MARK = "\ufeff"
 # A spreadsheet runs a cell that starts with one of these as a formula. A spreadsheet that
@@ -31,7 +44,8 @@ def write_appointments_csv(appointments: Iterable[Appointment], filename: str) -
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write(BYTE_ORDER_MARK)
     writer = csv.writer(response)
-    # The times are wall-clock times in the clinic's zone: the header says which.
+    # The times are wall-clock times in the clinic's zone, whatever the location's: one zone
+    # per column, which the header names, so a spreadsheet can sort and subtract them.
     zone = timezone.get_current_timezone_name()
     writer.writerow([f"{column} ({zone})" if column in ("start", "end") else column for column in CSV_COLUMNS])
     for appointment in appointments:
@@ -41,6 +55,8 @@ def write_appointments_csv(appointments: Iterable[Appointment], filename: str) -
             f"{timezone.localtime(appointment.start):%Y-%m-%d %H:%M}",
             f"{timezone.localtime(appointment.end):%Y-%m-%d %H:%M}",
             appointment.therapist,
+            appointment.room.location,
+            appointment.room.name,
             patient.get_full_name(),
             patient.email,
             patient.phone,

@@ -93,6 +93,8 @@ def test_the_export_has_exactly_the_filtered_rows(diary, front_desk_client: Clie
             "start (America/New_York)": "2026-03-04 10:00",
             "end (America/New_York)": "2026-03-04 11:00",
             "therapist": "Carol Chen",
+            "location": "Back & Balance Massage Clinic",  # the one location, made from the clinic's settings
+            "room": f"Room of therapist {therapist.pk}",
             "patient": "Alice Archer",
             "email": "alice@example.test",
             "phone": "'+16175550100",  # text, not a number a spreadsheet would strip the + from
