@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar as gregorian
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.mime.base import MIMEBase
@@ -14,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
 from booking.models import Appointment
+from locations.models import Location
 
 PRODID = "-//Back & Balance//Clinic booking//EN"
 REQUEST = "REQUEST"
@@ -49,7 +50,8 @@ def invitation(
     for_therapist: bool = False,
 ) -> bytes:
     """Return the iCalendar file that adds (REQUEST) or removes (CANCEL) the session in a calendar."""
-    zone = timezone.get_default_timezone()
+    location = appointment.location
+    zone = location.zone
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -60,21 +62,20 @@ def invitation(
     event.add("uid", event_uid(appointment))
     event.add("sequence", sequence)
     event.add("dtstamp", now.astimezone(UTC))
-    # Wall-clock times with the clinic's TZID (and its VTIMEZONE above): calendars then keep
+    # Wall-clock times with the location's TZID (and its VTIMEZONE above): calendars then keep
     # the session at 09:00 local even if they apply DST rules differently from UTC offsets.
-    event.add("dtstart", appointment.start.astimezone(zone))
-    event.add("dtend", appointment.end.astimezone(zone))
+    add_times(event, appointment)
     # Names and the massage only: the intake (health data) never goes into a calendar.
     if for_therapist:
         patient = appointment.patient.get_full_name() or "Patient"
         event.add("summary", f"{appointment.massage_type.name} \u2014 {patient}")
-        event.add("description", f"Your session: {session_url(appointment)}")
+        event.add("description", f"Your session: {session_url(appointment)}\nRoom: {appointment.room.name}")
         event.add("url", session_url(appointment))
     else:
         event.add("summary", f"{appointment.massage_type.name} with {appointment.therapist.display_name}")
-        event.add("description", f"Manage your booking: {manage_url()}\nPhone: {settings.CLINIC_PHONE}")
+        event.add("description", f"Manage your booking: {manage_url()}\nPhone: {location.phone_number}")
         event.add("url", manage_url())
-    event.add("location", settings.CLINIC_ADDRESS)
+    event.add("location", location_line(location))
     event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
     event.add("transp", "OPAQUE")
 
@@ -90,6 +91,24 @@ def invitation(
 
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def add_times(event: Event, appointment: Appointment) -> None:
+    """Give the event the session's start and end on the wall clock of its location (TZID of its zone)."""
+    zone = appointment.zone
+    event.add("dtstart", appointment.start.astimezone(zone))
+    event.add("dtend", appointment.end.astimezone(zone))
+
+
+def location_line(location: Location) -> str:
+    """Return the event's LOCATION: "<location name>, <address>"."""
+    return f"{location.name}, {location.address}"
+
+
+def vtimezones(zones: Iterable[ZoneInfo], *, now: datetime) -> list[Timezone]:
+    """Return one VTIMEZONE per distinct zone, in the order first given, each written as `vtimezone` writes it."""
+    unique = {zone.key: zone for zone in zones}
+    return [vtimezone(zone, year=now.astimezone(zone).year) for zone in unique.values()]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -21,6 +22,7 @@ from booking.models import Appointment, Notification, NotificationKind, Notifica
 from booking.services import change_policy, late_change_advice
 from clinic.accounts import site_message_id
 from clinic.models import User
+from locations.models import Location
 from notifications import calendar
 
 logger = logging.getLogger(__name__)
@@ -70,7 +72,11 @@ def deliver(notification_id: int, *, handoff: str = "", now: datetime | None = N
     if token is None:
         return Outcome("skipped")
     notification = Notification.objects.select_related(
-        "appointment__patient", "appointment__therapist__user", "appointment__massage_type", "therapist__user"
+        "appointment__patient",
+        "appointment__therapist__user",
+        "appointment__massage_type",
+        "appointment__room__location",
+        "therapist__user",
     ).get(pk=notification_id)
     reason = obsolete_reason(notification, now=now)
     if reason:
@@ -163,9 +169,13 @@ def build_message(notification: Notification, *, now: datetime) -> EmailMultiAlt
     """Return the e-mail for the row: plain text, HTML and, for a session, its calendar file."""
     context = notice_context(notification, now=now)
     template = TEMPLATES[notification.kind]
+    # Anything a template formats itself is in the zone the notice speaks in, too.
+    with timezone.override(context["zone"]):
+        body = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(
         subject=SUBJECTS[notification.kind](context),
-        body=render_to_string(f"emails/{template}.txt", context),
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
         headers={
@@ -174,14 +184,14 @@ def build_message(notification: Notification, *, now: datetime) -> EmailMultiAlt
             "Message-ID": site_message_id(),
         },
     )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     if notification.appointment is not None and notification.kind != Kind.REMINDER:
         message.attach(_calendar_part(notification, now=now))
     return message
 
 
 def notice_context(notification: Notification, *, now: datetime) -> dict[str, Any]:
-    """Return what the templates show: the session in the clinic's zone, the clinic and its policy."""
+    """Return what the templates show: the session in its location's zone, the location and the clinic's policy."""
     context: dict[str, Any] = {
         "clinic_name": settings.CLINIC_NAME,
         "clinic_address": settings.CLINIC_ADDRESS,
@@ -189,23 +199,18 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
         "manage_url": calendar.manage_url(),
         "cancellation_window": format_span(settings.CANCELLATION_WINDOW),
         "late_change_advice": late_change_advice(),
-        "time_zone": timezone.get_default_timezone().key,
+        "zone": _clinic_zone(),
+        "time_zone": _clinic_zone().key,
         "kind": notification.kind,
         "for_therapist": notification.kind not in PATIENT_KINDS,
     }
     appointment = notification.appointment
     if appointment is None:
-        therapist = notification.therapist
-        assert therapist is not None and notification.agenda_date is not None
-        sessions = _agenda_sessions(notification)
-        context.update(
-            recipient_name=therapist.display_name,
-            day=f"{notification.agenda_date:%A} {notification.agenda_date.day} {notification.agenda_date:%B %Y}",
-            day_zone=_zone_label(datetime.combine(notification.agenda_date, time(12), tzinfo=_zone())),
-            sessions=[_agenda_line(item) for item in sessions],
-            manage_url=portal_day_url(notification.agenda_date),
-        )
+        context.update(_agenda_context(notification))
         return context
+    location = appointment.location
+    zone = location.zone
+    context.update(_location_context(location))
     patient = appointment.patient
     recipient = notification.therapist if notification.kind not in PATIENT_KINDS else None
     context.update(
@@ -213,23 +218,24 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
         patient_short=short_name(patient),
         therapist_name=appointment.therapist.display_name,
         massage_type=appointment.massage_type.name,
+        room_name=appointment.room.name,
         duration_minutes=int((appointment.end - appointment.start).total_seconds() // 60),
-        when=format_when(appointment.start),
-        when_short=format_when(appointment.start, zone_key=False),
-        ends=f"{appointment.end.astimezone(_zone()):%H:%M}",
-        previous_when=format_when(notification.previous_start) if notification.previous_start else "",
+        when=format_when(appointment.start, zone=zone),
+        when_short=format_when(appointment.start, zone_key=False, zone=zone),
+        ends=f"{appointment.end.astimezone(zone):%H:%M}",
+        previous_when=format_when(notification.previous_start, zone=zone) if notification.previous_start else "",
         cancelled=appointment.status == Status.CANCELLED,
         reassigned=notification.kind == Kind.THERAPIST_CANCELLATION and appointment.status != Status.CANCELLED,
     )
     # The old therapist of a moved session is told about the time they no longer hold.
     off = notification.previous_start if context["reassigned"] and notification.previous_start else appointment.start
-    context["off_when"] = format_when(off)
-    context["off_when_short"] = format_when(off, zone_key=False)
+    context["off_when"] = format_when(off, zone=zone)
+    context["off_when_short"] = format_when(off, zone_key=False, zone=zone)
     if recipient is not None:
         # Therapists manage sessions in the portal; the patients' page would show them nothing.
         # A session moved to someone else is no longer theirs to open: their day view is.
         context["manage_url"] = (
-            portal_day_url(timezone.localdate(off, _zone()))
+            portal_day_url(timezone.localdate(off, zone))
             if context["reassigned"]
             else calendar.session_url(appointment)
         )
@@ -242,9 +248,47 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
         # The policy as the patient's pages state it: never a deadline that has already passed.
         policy = change_policy(appointment, now=now)
         context["can_change"] = policy.can_change
-        context["change_deadline"] = format_when(policy.deadline) if policy.deadline else ""
+        context["change_deadline"] = format_when(policy.deadline, zone=zone) if policy.deadline else ""
     if notification.kind == Kind.REMINDER:
         context["lead"] = format_span(appointment.start - notification.due_at)
+    return context
+
+
+def _location_context(location: Location) -> dict[str, Any]:
+    """Return where a notice's session happens: the location's name, address, phone and zone."""
+    return {
+        "location_name": location.name,
+        "clinic_address": location.address,
+        "clinic_phone": location.phone_number,
+        "zone": location.zone,
+        "time_zone": location.time_zone,
+    }
+
+
+def _agenda_context(notification: Notification) -> dict[str, Any]:
+    therapist = notification.therapist
+    day = notification.agenda_date
+    assert therapist is not None and day is not None
+    sessions = _agenda_sessions(notification)
+    locations = {session.location.pk: session.location for session in sessions}
+    zones = {session.zone.key: session.zone for session in sessions}
+    context: dict[str, Any] = {
+        "recipient_name": therapist.display_name,
+        "day": f"{day:%A} {day.day} {day:%B %Y}",
+        "sessions": [_agenda_line(item, day=day, several_zones=len(zones) > 1) for item in sessions],
+        "manage_url": portal_day_url(day),
+        "several_locations": len(locations) > 1,
+    }
+    if len(locations) == 1:
+        # A day at one address: the footer and the "Where" line name it.
+        (location,) = locations.values()
+        context.update(_location_context(location))
+    if len(zones) > 1:
+        context["day_zone"] = "each location's own time"
+    else:
+        zone = next(iter(zones.values()), _clinic_zone())
+        context["day_zone"] = _zone_label(datetime.combine(day, time(12), tzinfo=zone))
+        context.update(zone=zone, time_zone=zone.key)
     return context
 
 
@@ -253,9 +297,9 @@ def portal_day_url(day: date) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{reverse('therapists:day')}?date={day.isoformat()}"
 
 
-def format_when(moment: datetime, *, zone_key: bool = True) -> str:
-    """Return e.g. 'Monday 9 March 2026, 09:00 (America/New_York, EDT)' in the clinic's zone."""
-    local = moment.astimezone(_zone())
+def format_when(moment: datetime, *, zone_key: bool = True, zone: ZoneInfo | None = None) -> str:
+    """Return e.g. 'Monday 9 March 2026, 09:00 (America/New_York, EDT)' in the zone (the clinic's by default)."""
+    local = moment.astimezone(zone or _clinic_zone())
     label = _zone_label(local) if zone_key else local.tzname()
     return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({label})"
 
@@ -277,39 +321,52 @@ def short_name(user: User) -> str:
     return f"{user.first_name or 'Patient'}{initial}"
 
 
-def _zone() -> Any:
-    return timezone.get_default_timezone()
+def _clinic_zone() -> ZoneInfo:
+    zone = timezone.get_default_timezone()
+    assert isinstance(zone, ZoneInfo)
+    return zone
 
 
 def _zone_label(local: datetime) -> str:
-    return f"{_zone().key}, {local.tzname()}"
+    """Return 'America/New_York, EDT' for an aware datetime in a ZoneInfo zone."""
+    zone = local.tzinfo
+    key = zone.key if isinstance(zone, ZoneInfo) else str(zone)
+    return f"{key}, {local.tzname()}"
 
 
 def _agenda_sessions(notification: Notification) -> list[Appointment]:
+    # The clinic's day, as booking.outbox.plan_agendas plans it: a session is never left out
+    # of every agenda. Each line then shows the session's own local time.
     day: date | None = notification.agenda_date
     if day is None:
         return []
-    start = datetime.combine(day, time.min, tzinfo=_zone())
+    zone = _clinic_zone()
     return list(
         Appointment.objects.filter(
             therapist=notification.therapist,
             status=Status.CONFIRMED,
-            start__gte=start,
-            start__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=_zone()),
+            start__gte=datetime.combine(day, time.min, tzinfo=zone),
+            start__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
         )
-        .select_related("patient", "massage_type")
+        .select_related("patient", "massage_type", "room__location")
         .order_by("start")
     )
 
 
-def _agenda_line(appointment: Appointment) -> dict[str, str]:
+def _agenda_line(appointment: Appointment, *, day: date, several_zones: bool) -> dict[str, str]:
     # Names and types only: the intake (health data) stays in the portal, out of e-mail.
-    zone = _zone()
+    zone = appointment.zone
+    start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
+    # Far from the clinic a session of the clinic's day may fall on the day before or after.
+    on = "" if start.date() == day else f"{start:%a} {start.day} {start:%b} "
     return {
-        "start": f"{appointment.start.astimezone(zone):%H:%M}",
-        "end": f"{appointment.end.astimezone(zone):%H:%M}",
+        "start": f"{on}{start:%H:%M}",
+        "end": f"{end:%H:%M}",
+        "zone": f" {start.tzname()}" if several_zones else "",
         "patient": short_name(appointment.patient),
         "massage_type": appointment.massage_type.name,
+        "location": appointment.location.name,
+        "room": appointment.room.name,
     }
 
 

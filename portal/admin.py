@@ -26,6 +26,7 @@ from booking.exceptions import BookingError
 from booking.models import Appointment
 from clinic.admin_lookups import AllowListedLookups
 from clinic.models import User
+from locations.models import Location
 from portal import services
 from portal.forms import TimeOffForm, submit_time_off
 from portal.schedule import sessions_outside_hours
@@ -78,7 +79,13 @@ class ScheduleRefused(Exception):
 class WorkingHoursRowForm(forms.ModelForm):
     class Meta:
         model = WorkingHours
-        fields = ["weekday", "start", "end"]
+        fields = ["weekday", "start", "end", "location"]
+        help_texts = {"location": "Its times are the location's wall-clock times. Left blank: the first location."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A clinic with one address never has to pick it.
+        self.fields["location"].required = False
 
     def _post_clean(self) -> None:
         # The week is replaced whole, so a row is checked with the other rows posted (by the
@@ -106,7 +113,15 @@ class WorkingHoursFormSet(BaseInlineFormSet):
     def spans(self) -> list[Span]:
         """Return the week the therapist will have, once the formset is valid."""
         return [
-            Span(weekday=form.cleaned_data["weekday"], start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+            Span(
+                weekday=form.cleaned_data["weekday"],
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                # Not posted: the row's own location (the first one for a new row), as the form built it.
+                location_id=location.pk
+                if (location := form.cleaned_data.get("location"))
+                else form.instance.location_id,
+            )
             for form in self.kept_forms()
         ]
 
@@ -127,6 +142,12 @@ class WorkingHoursInline(admin.TabularInline):
     formset = WorkingHoursFormSet
     extra = 0
     ordering = ["weekday", "start"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "location":
+            # Hours go only where sessions can be booked; the service refuses any other place.
+            kwargs["queryset"] = Location.objects.active()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
@@ -217,7 +238,7 @@ class TherapistAdmin(AllowListedLookups):
     def _save_week(self, request: HttpRequest, therapist: Therapist, formset: WorkingHoursFormSet) -> None:
         """Replace the week through the service when it changed, and say which sessions it leaves outside."""
         before = list(WorkingHours.objects.filter(therapist=therapist).order_by("weekday", "start"))
-        old = {Span(row.weekday, row.start, row.end) for row in before}
+        old = {Span(row.weekday, row.start, row.end, row.location_id) for row in before}
         spans = formset.spans()
         new = set(spans)
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
@@ -228,15 +249,21 @@ class TherapistAdmin(AllowListedLookups):
         except BookingError as exc:
             raise ScheduleRefused(exc.message) from exc
         # The history of the page names the spans added and removed.
-        formset.new_objects = [row for row in created if Span(row.weekday, row.start, row.end) not in old]
-        formset.deleted_objects = [row for row in before if Span(row.weekday, row.start, row.end) not in new]
+        placed = {Span(row.weekday, row.start, row.end, row.location_id) for row in created}
+        formset.new_objects = [
+            row for row in created if Span(row.weekday, row.start, row.end, row.location_id) not in old
+        ]
+        formset.deleted_objects = [
+            row for row in before if Span(row.weekday, row.start, row.end, row.location_id) not in placed
+        ]
         outside = sessions_outside_hours(therapist, timezone.now())
         if outside:
+            first = timezone.localtime(outside[0].start, outside[0].zone)
             # Changing hours never cancels anyone: say so, and point to time off for that.
             self.message_user(
                 request,
                 f"{len(outside)} booked session(s) of {therapist} now fall outside the working hours and stay "
-                f"booked, the first on {timezone.localtime(outside[0].start):%A %d %B at %H:%M}. "
+                f"booked, the first on {first:%A %d %B at %H:%M}. "
                 "To cancel them, add time off over them.",
                 messages.WARNING,
             )
@@ -330,11 +357,11 @@ class TherapistAdmin(AllowListedLookups):
 
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(ReadOnlyMixin, AllowListedLookups):
-    list_display = ["therapist", "weekday", "start", "end", "therapist_page"]
-    list_filter = ["weekday", "therapist"]
+    list_display = ["therapist", "weekday", "start", "end", "location", "therapist_page"]
+    list_filter = ["weekday", "location", "therapist"]
     search_fields = ["therapist__display_name"]
-    list_select_related = ["therapist"]
-    fields = ["therapist", "weekday", "start", "end", "therapist_page"]
+    list_select_related = ["therapist", "location"]
+    fields = ["therapist", "weekday", "start", "end", "location", "therapist_page"]
     readonly_fields = ["therapist_page"]
     ordering = ["therapist__display_name", "weekday", "start"]
 

@@ -53,7 +53,9 @@ class TherapistAPIView(APIView):
 
     def own_session(self, pk: int) -> Appointment:
         return get_object_or_404(
-            Appointment.objects.for_therapist(self.therapist).select_related("patient", "massage_type", "session_note"),
+            Appointment.objects.for_therapist(self.therapist).select_related(
+                "patient", "massage_type", "session_note", "room__location"
+            ),
             pk=pk,
         )
 
@@ -63,14 +65,16 @@ class ScheduleView(TherapistAPIView):
         operation_id="therapist_schedule",
         summary="The signed-in therapist's sessions with each patient's intake, and their calendar feed's address",
         parameters=[
-            OpenApiParameter("date_from", str, description="First clinic date, YYYY-MM-DD (default today)."),
-            OpenApiParameter("date_to", str, description="Last clinic date, inclusive (default date_from + 6 days)."),
+            OpenApiParameter(
+                "date_from", str, description="First date, YYYY-MM-DD (default today), on each location's calendar."
+            ),
+            OpenApiParameter("date_to", str, description="Last date, inclusive (default date_from + 6 days)."),
         ],
         responses={200: ScheduleSerializer, **error_responses(400, 401, 403)},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        """Return the therapist's sessions (every status) starting between two clinic dates."""
+        """Return the therapist's sessions (every status) starting between two dates where each one happens."""
         query = ScheduleQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         date_from, date_to = query.validated_data["date_from"], query.validated_data["date_to"]
@@ -87,7 +91,7 @@ class ScheduleView(TherapistAPIView):
 
 class WorkingHoursView(TherapistAPIView):
     def _body(self) -> dict[str, Any]:
-        spans = self.therapist.working_hours.order_by("weekday", "start")
+        spans = self.therapist.working_hours.select_related("location").order_by("weekday", "start")
         return WorkingHoursSerializer({"time_zone": settings.TIME_ZONE, "spans": spans}).data
 
     @extend_schema(
@@ -102,7 +106,11 @@ class WorkingHoursView(TherapistAPIView):
 
     @extend_schema(
         operation_id="therapist_working_hours_replace",
-        summary="Replace all weekly spans at once (several a day make breaks)",
+        summary="Replace all weekly spans at once (several a day make breaks), each at a location",
+        description=(
+            'Each span may name its location as `{"id": ...}` (the clinic\'s first location if left out). '
+            "An unknown or inactive location answers 400 `invalid` with a message in `spans[<n>].location`."
+        ),
         request=WorkingHoursSerializer,
         responses={200: WorkingHoursSerializer, **error_responses(400, 401, 403)},
         tags=TAGS,
@@ -111,7 +119,10 @@ class WorkingHoursView(TherapistAPIView):
         """Replace the therapist's weekly spans; nothing changes if any span is invalid or overlaps."""
         serializer = WorkingHoursSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        spans = [services.Span(int(s["weekday"]), s["start"], s["end"]) for s in serializer.validated_data["spans"]]
+        spans = [
+            services.Span(int(s["weekday"]), s["start"], s["end"], s["location"]["id"] if "location" in s else None)
+            for s in serializer.validated_data["spans"]
+        ]
         services.set_working_hours(therapist=self.therapist, spans=spans, by=self.therapist.user)
         return Response(self._body())
 

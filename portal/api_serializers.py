@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -42,16 +43,42 @@ class PortalMassageTypeSerializer(serializers.Serializer[Any]):
     duration_minutes = serializers.IntegerField()
 
 
+class LocationRefSerializer(serializers.Serializer[Any]):
+    """Where: a location of the clinic, by id; its name and zone are answered, never written."""
+
+    id = serializers.IntegerField(help_text="One of the clinic's active locations.")
+    name = serializers.CharField(read_only=True)
+    time_zone = serializers.CharField(read_only=True, help_text="The IANA zone its wall-clock times are in.")
+
+
+class RoomRefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class SessionSerializer(serializers.ModelSerializer[Appointment]):
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
     patient = PortalPatientSerializer(read_only=True)
     massage_type = PortalMassageTypeSerializer(read_only=True)
+    location = LocationRefSerializer(source="room.location", read_only=True)
+    room = RoomRefSerializer(read_only=True)
     intake = serializers.SerializerMethodField()
     has_note = serializers.SerializerMethodField()
 
     class Meta:
         model = Appointment
-        fields = ["id", "start", "end", "status", "patient", "massage_type", "intake", "has_note"]
+        fields = ["id", "start", "end", "status", "patient", "massage_type", "location", "room", "intake", "has_note"]
         read_only_fields = fields
+
+    # With the offset of the session's location, so the wall-clock time reads as it does there.
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_start(self, appointment: Appointment) -> str:
+        return appointment.start.astimezone(appointment.zone).isoformat()
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_end(self, appointment: Appointment) -> str:
+        return appointment.end.astimezone(appointment.zone).isoformat()
 
     @extend_schema_field(IntakeSerializer)
     def get_intake(self, appointment: Appointment) -> dict[str, Any]:
@@ -105,8 +132,12 @@ class WallClockTimeField(serializers.TimeField):
 
 class SpanSerializer(serializers.Serializer[Any]):
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 = Monday ... 6 = Sunday.")
-    start = WallClockTimeField(help_text="Wall-clock time in the clinic's zone, HH:MM.")
-    end = WallClockTimeField(help_text="Wall-clock time in the clinic's zone, HH:MM; after the start.")
+    start = WallClockTimeField(help_text="Wall-clock time in the location's zone, HH:MM.")
+    end = WallClockTimeField(help_text="Wall-clock time in the location's zone, HH:MM; after the start.")
+    location = LocationRefSerializer(
+        required=False,
+        help_text='Where the span is worked (send {"id": ...}); the clinic\'s first location if left out.',
+    )
 
 
 class WorkingHoursSerializer(serializers.Serializer[Any]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -11,7 +12,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from booking.models import Appointment
-from notifications.calendar import event_uid, vtimezone
+from notifications.calendar import add_times, event_uid, location_line, vtimezones
 from therapists.models import Therapist
 
 FEED_PAST = timedelta(days=30)
@@ -24,7 +25,7 @@ def feed_sessions(therapist: Therapist, now: datetime) -> QuerySet[Appointment]:
         Appointment.objects.for_therapist(therapist)
         .active()
         .filter(start__gte=now - FEED_PAST, start__lt=now + FEED_FUTURE)
-        .select_related("patient", "massage_type")
+        .select_related("patient", "massage_type", "room__location")
         .order_by("start")
     )
 
@@ -37,27 +38,29 @@ def patient_label(appointment: Appointment) -> str:
 
 
 def build_feed(therapist: Therapist, *, now: datetime | None = None) -> bytes:
-    """Return the therapist's calendar as iCalendar bytes: one VEVENT per active session, times in the clinic zone."""
+    """Return the therapist's calendar as iCalendar bytes: one VEVENT per active session, in its location's zone."""
     now = now or timezone.now()
-    zone = timezone.get_default_timezone()
+    sessions = list(feed_sessions(therapist, now))
+    clinic_zone = ZoneInfo(str(settings.TIME_ZONE))
     calendar = Calendar()
     calendar.add("prodid", f"-//{settings.CLINIC_NAME}//Therapist portal//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", f"{settings.CLINIC_NAME}: {therapist.display_name}")
-    calendar.add("x-wr-timezone", settings.TIME_ZONE)
-    # The invitations' VTIMEZONE, word for word: a calendar that holds both sees one zone.
-    calendar.add_component(vtimezone(zone, year=now.astimezone(zone).year))
-    for appointment in feed_sessions(therapist, now):
+    calendar.add("x-wr-timezone", clinic_zone.key)
+    # The invitations' VTIMEZONEs, word for word: a calendar that holds both sees one zone each.
+    # The clinic's zone (the feed's X-WR-TIMEZONE) first, then each other zone a session is in.
+    for component in vtimezones([clinic_zone, *(session.zone for session in sessions)], now=now):
+        calendar.add_component(component)
+    for appointment in sessions:
         event = Event()
         # The UID of the e-mailed invitations, SEQUENCE bumped by reschedules: calendars update in place.
         event.add("uid", event_uid(appointment))
         event.add("sequence", appointment.sequence)
         event.add("dtstamp", now.astimezone(UTC))
-        event.add("dtstart", appointment.start.astimezone(zone))
-        event.add("dtend", appointment.end.astimezone(zone))
+        add_times(event, appointment)
         event.add("summary", f"{appointment.massage_type.name} — {patient_label(appointment)}")
-        event.add("location", settings.CLINIC_ADDRESS)
+        event.add("location", location_line(appointment.location))
         event.add("status", "CONFIRMED")
         event.add("transp", "OPAQUE")
         calendar.add_component(event)

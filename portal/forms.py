@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from booking.exceptions import BookingError
 from booking.models import Appointment
 from clinic.models import User
+from locations.models import Location
 from portal import services
 from portal.services import NoteData, OnConflict, Span, span_problems
 from therapists.models import Therapist, Weekday
@@ -23,6 +25,19 @@ class WorkingHoursForm(forms.Form):
     weekday = forms.TypedChoiceField(label="Day", choices=[("", "Choose a day"), *Weekday.choices], coerce=int)
     start = forms.TimeField(label="From", widget=TIME_INPUT)
     end = forms.TimeField(label="To", widget=TIME_INPUT)
+    location = forms.TypedChoiceField(label="Where", coerce=int)
+
+    def __init__(self, *args: Any, locations: Sequence[Location] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.locations = list(locations)
+        if len(self.locations) > 1:
+            field = cast(forms.TypedChoiceField, self.fields["location"])
+            field.choices = [(location.pk, location.name) for location in self.locations]
+            # The first location is the untouched extra row's value, so the row still counts as blank.
+            field.initial = self.locations[0].pk
+        else:
+            # One address: nothing to ask, every span is there.
+            del self.fields["location"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -32,10 +47,24 @@ class WorkingHoursForm(forms.Form):
         return cleaned
 
     def span(self) -> Span:
-        return Span(self.cleaned_data["weekday"], self.cleaned_data["start"], self.cleaned_data["end"])
+        location_id = self.cleaned_data.get("location") or (self.locations[0].pk if self.locations else None)
+        return Span(self.cleaned_data["weekday"], self.cleaned_data["start"], self.cleaned_data["end"], location_id)
 
 
 class BaseWorkingHoursFormSet(forms.BaseFormSet):
+    def __init__(self, *args: Any, locations: Sequence[Location] = (), **kwargs: Any) -> None:
+        # The active locations, read once for every row.
+        self.locations = list(locations)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "locations": self.locations}
+
+    @property
+    def asks_location(self) -> bool:
+        """Whether each row says where (only when the clinic has more than one active location)."""
+        return len(self.locations) > 1
+
     def kept_forms(self) -> list[WorkingHoursForm]:
         """Return the filled-in forms not marked for removal (blank extra rows are ignored)."""
         return [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
@@ -52,8 +81,11 @@ class BaseWorkingHoursFormSet(forms.BaseFormSet):
         return [form.span() for form in self.kept_forms()]
 
 
-WorkingHoursFormSet = forms.formset_factory(
-    WorkingHoursForm, formset=BaseWorkingHoursFormSet, extra=1, can_delete=True, max_num=70, validate_max=True
+WorkingHoursFormSet = cast(
+    type[BaseWorkingHoursFormSet],
+    forms.formset_factory(
+        WorkingHoursForm, formset=BaseWorkingHoursFormSet, extra=1, can_delete=True, max_num=70, validate_max=True
+    ),
 )
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -20,6 +21,8 @@ MAX_RANGE_DAYS = 62
 # Dates a schedule may show: far enough either way, and clear of date.max's overflow.
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
+# More than the widest gap between two zones' midnights (UTC+14 to UTC-12).
+ZONE_SPREAD = timedelta(days=2)
 
 
 def requested_date(value: str | None) -> date:
@@ -39,15 +42,32 @@ def week_of(day: date) -> list[date]:
     return [monday + timedelta(days=offset) for offset in range(7)]
 
 
-def sessions_between(therapist: Therapist, day_from: date, day_to: date) -> QuerySet[Appointment]:
-    """Return the therapist's sessions (every status) starting on the clinic dates, inclusive, by start."""
+def sessions_between(therapist: Therapist, day_from: date, day_to: date) -> list[Appointment]:
+    """Return the therapist's sessions (every status) starting on the dates, inclusive, by start.
+
+    A session's date is the one on its location's calendar: a 09:00 session in London is on
+    that day wherever the clinic's own zone is.
+    """
     range_start, range_end = clinic_day_bounds(day_from, day_to)
-    return (
+    # Local midnights of any two zones lie at most 26 hours apart: fetch the neighbourhood,
+    # keep what falls on the dates where it happens.
+    nearby = (
         Appointment.objects.for_therapist(therapist)
-        .filter(start__gte=range_start, start__lt=range_end)
-        .select_related("patient", "massage_type", "session_note")
+        .filter(start__gte=range_start - ZONE_SPREAD, start__lt=range_end + ZONE_SPREAD)
+        .select_related("patient", "massage_type", "session_note", "room__location")
         .order_by("start")
     )
+    return [session for session in nearby if day_from <= local_date(session) <= day_to]
+
+
+def zones_of(sessions: Iterable[Appointment]) -> list[str]:
+    """Return the names of the zones the sessions are shown in (their locations'), sorted."""
+    return sorted({session.zone.key for session in sessions})
+
+
+def local_date(session: Appointment) -> date:
+    """Return the date the session starts on, on its location's calendar."""
+    return timezone.localdate(session.start, session.zone)
 
 
 @dataclass(frozen=True)
@@ -61,11 +81,11 @@ def red_flags_of(appointment: Appointment) -> list[RedFlag]:
     return [RedFlag(key, RED_FLAGS[key]) for key in appointment.red_flags if key in RED_FLAGS]
 
 
-def group_by_day(sessions: QuerySet[Appointment], days: list[date]) -> list[tuple[date, list[Appointment]]]:
-    """Return each day with its sessions, in the clinic's zone."""
+def group_by_day(sessions: Iterable[Appointment], days: list[date]) -> list[tuple[date, list[Appointment]]]:
+    """Return each day with its sessions, by the date on each session's location's calendar."""
     by_day: dict[date, list[Appointment]] = {day: [] for day in days}
     for session in sessions:
-        by_day.setdefault(timezone.localdate(session.start), []).append(session)
+        by_day.setdefault(local_date(session), []).append(session)
     return sorted(by_day.items())
 
 
@@ -75,15 +95,19 @@ def local(moment: datetime) -> datetime:
 
 
 def sessions_outside_hours(therapist: Therapist, now: datetime) -> list[Appointment]:
-    """Return the therapist's upcoming confirmed sessions that no working-hours span holds."""
-    spans: dict[int, list[tuple[object, object]]] = defaultdict(list)
-    for weekday, start, end in therapist.working_hours.values_list("weekday", "start", "end"):
-        spans[weekday].append((start, end))
+    """Return the therapist's upcoming confirmed sessions that no working-hours span at their location holds."""
+    spans: dict[tuple[int, int], list[tuple[time, time, ZoneInfo]]] = defaultdict(list)
+    for weekday, start, end, location_id, zone_name in therapist.working_hours.values_list(
+        "weekday", "start", "end", "location_id", "location__time_zone"
+    ):
+        spans[(location_id, weekday)].append((start, end, ZoneInfo(zone_name)))
     outside = []
     upcoming = Appointment.objects.for_therapist(therapist).filter(status=Status.CONFIRMED, start__gt=now)
-    for session in upcoming.select_related("patient", "massage_type").order_by("start"):
-        day = timezone.localdate(session.start)
-        windows = [local_span(day, start, end) for start, end in spans[day.weekday()]]  # type: ignore[arg-type]
+    for session in upcoming.select_related("patient", "massage_type", "room__location").order_by("start"):
+        day = local_date(session)
+        windows = [
+            local_span(day, start, end, zone) for start, end, zone in spans[(session.room.location_id, day.weekday())]
+        ]
         if not any(start <= session.start and session.end <= end for start, end in windows):
             outside.append(session)
     return outside

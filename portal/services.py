@@ -21,6 +21,7 @@ from booking import services as booking_services
 from booking.exceptions import BookingError, InvalidBooking, InvalidTransition, NotAllowed
 from booking.models import Appointment, Status
 from clinic.models import User
+from locations.models import Location, default_location
 from therapists.models import (
     SessionNote,
     SessionNoteRevision,
@@ -60,13 +61,21 @@ class NoteChanged(BookingError):
 # --- Working hours ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Span:
-    """One weekly span of working hours, in the clinic's wall-clock time."""
+    """One weekly span of working hours at a location, in the location's wall-clock time.
+
+    No location (None) means the clinic's first one.
+    """
 
     weekday: int
     start: time
     end: time
+    location_id: int | None = None
+
+
+def _by_day(span: Span) -> tuple[int, time, time]:
+    return (span.weekday, span.start, span.end)
 
 
 def span_problems(spans: Sequence[Span]) -> dict[int, str]:
@@ -78,7 +87,10 @@ def span_problems(spans: Sequence[Span]) -> dict[int, str]:
         elif span.start >= span.end:
             problems[index] = "The end must be after the start, within the same day."
     reach: Span | None = None  # the span reaching latest into the day so far
-    for span, index in sorted((span, index) for index, span in enumerate(spans) if index not in problems):
+    # Spans of one day never overlap, wherever each one is.
+    ordered = sorted((i for i in range(len(spans)) if i not in problems), key=lambda i: (_by_day(spans[i]), i))
+    for index in ordered:
+        span = spans[index]
         if reach is None or reach.weekday != span.weekday:
             reach = span
             continue
@@ -93,26 +105,51 @@ def span_problems(spans: Sequence[Span]) -> dict[int, str]:
     return problems
 
 
+def location_problems(spans: Sequence[Span], active_ids: Collection[int]) -> dict[int, str]:
+    """Return a message for each span (by index) whose location is not one of the active locations."""
+    return {
+        index: f"There is no active location with id {span.location_id}; choose one of the clinic's locations."
+        for index, span in enumerate(spans)
+        if span.location_id is not None and span.location_id not in active_ids
+    }
+
+
 @transaction.atomic
 def set_working_hours(*, therapist: Therapist, spans: Sequence[Span], by: User | None = None) -> list[WorkingHours]:
     """Replace all of the therapist's weekly spans at once, or change nothing and raise InvalidSchedule."""
     problems = span_problems(spans)
-    if problems:
-        raise InvalidSchedule(
-            "Please correct the working hours.",
-            fields={f"spans[{index}]": message for index, message in sorted(problems.items())},
-        )
+    misplaced = location_problems(spans, set(Location.objects.active().values_list("pk", flat=True)))
+    if problems or misplaced:
+        fields = {f"spans[{index}]": message for index, message in sorted(problems.items())}
+        fields.update({f"spans[{index}].location": message for index, message in sorted(misplaced.items())})
+        raise InvalidSchedule("Please correct the working hours.", fields=fields)
+    first = default_location()
+    placed = sorted(
+        (Span(s.weekday, s.start, s.end, s.location_id or first.pk) for s in spans),
+        key=lambda span: (_by_day(span), span.location_id),
+    )
+    names = dict(Location.objects.filter(pk__in={s.location_id for s in placed}).values_list("pk", "name"))
     # The same lock `book` takes: no booking is checked against half-replaced hours.
     locks.lock_therapists(therapist.pk)
     WorkingHours.objects.filter(therapist=therapist).delete()
     try:
         with transaction.atomic():
             created = WorkingHours.objects.bulk_create(
-                [WorkingHours(therapist=therapist, weekday=s.weekday, start=s.start, end=s.end) for s in sorted(spans)]
+                [
+                    WorkingHours(
+                        therapist=therapist, weekday=s.weekday, start=s.start, end=s.end, location_id=s.location_id
+                    )
+                    for s in placed
+                ]
             )
     except IntegrityError as exc:  # the check and exclusion constraints have the last word
         raise InvalidSchedule("These working hours overlap or are not valid.") from exc
-    week = [f"{Weekday(s.weekday).label[:3]} {s.start:%H:%M}-{s.end:%H:%M}" for s in sorted(spans)]
+    several = len(names) > 1
+    week = [
+        f"{Weekday(s.weekday).label[:3]} {s.start:%H:%M}-{s.end:%H:%M}"
+        + (f" at {names[s.location_id]}" if several and s.location_id is not None else "")
+        for s in placed
+    ]
     history.record(
         Kind.HOURS_CHANGED,
         summary=f"Working hours of {therapist}: {', '.join(week) or 'none'}",
@@ -145,7 +182,7 @@ def conflicting_sessions(*, therapist: Therapist, start: datetime, end: datetime
     return list(
         Appointment.objects.for_therapist(therapist)
         .filter(status=Status.CONFIRMED, start__gt=now, start__lt=end, end__gt=start)
-        .select_related("patient", "massage_type")
+        .select_related("patient", "massage_type", "room__location")
         .order_by("start")
     )
 

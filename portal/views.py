@@ -7,7 +7,7 @@ session or time off answers 404. Writes go through `portal.services`.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,10 +20,10 @@ from audit.models import Event
 from booking.exceptions import BookingError
 from booking.models import Appointment
 from booking.services import has_started
+from locations.models import Location
 from portal import services
 from portal.feed import build_feed
 from portal.forms import (
-    BaseWorkingHoursFormSet,
     OutcomeForm,
     SessionNoteForm,
     TimeOffForm,
@@ -38,13 +38,15 @@ from portal.schedule import (
     sessions_between,
     sessions_outside_hours,
     week_of,
+    zones_of,
 )
 from therapists.models import SessionNote, Therapist, TimeOff
 
 
 def _own_session(therapist: Therapist, pk: int) -> Appointment:
     return get_object_or_404(
-        Appointment.objects.for_therapist(therapist).select_related("patient", "massage_type"), pk=pk
+        Appointment.objects.for_therapist(therapist).select_related("patient", "massage_type", "room__location"),
+        pk=pk,
     )
 
 
@@ -72,6 +74,7 @@ def day(request: HttpRequest, therapist: Therapist) -> HttpResponse:
             "previous": shown - timedelta(days=1),
             "next": shown + timedelta(days=1),
             "sessions": sessions,
+            "zones": zones_of(sessions),
             "section": "day",
         },
     )
@@ -89,7 +92,8 @@ def week(request: HttpRequest, therapist: Therapist) -> HttpResponse:
         "therapists/week.html",
         {
             "therapist": therapist,
-            "days": group_by_day(sessions, days),  # type: ignore[arg-type]
+            "days": group_by_day(sessions, days),
+            "zones": zones_of(sessions),
             "first": days[0],
             "last": days[-1],
             "today": timezone.localdate(),
@@ -124,6 +128,7 @@ def _render_session(
         {
             "therapist": therapist,
             "session": session,
+            "zones": [session.zone.key],
             "note": note,
             "revisions": revisions,
             "history": Event.objects.for_appointment(session.pk),
@@ -193,12 +198,13 @@ def session_note(request: HttpRequest, therapist: Therapist, pk: int) -> HttpRes
 @require_http_methods(["GET", "POST"])
 @therapist_required
 def working_hours(request: HttpRequest, therapist: Therapist) -> HttpResponse:
-    """Edit the weekly working hours; several spans a day make breaks."""
+    """Edit the weekly working hours, each span at a location; several spans a day make breaks."""
+    locations = list(Location.objects.active())
     if request.method == "POST":
-        formset = WorkingHoursFormSet(request.POST)
+        formset = WorkingHoursFormSet(request.POST, locations=locations)
         if formset.is_valid():
             try:
-                spans = cast(BaseWorkingHoursFormSet, formset).spans()
+                spans = formset.spans()
                 services.set_working_hours(therapist=therapist, spans=spans, by=therapist.user)
             except BookingError as exc:
                 messages.error(request, exc.message)
@@ -206,23 +212,31 @@ def working_hours(request: HttpRequest, therapist: Therapist) -> HttpResponse:
                 messages.success(request, "Working hours saved. Patients can book the new hours right away.")
                 outside = sessions_outside_hours(therapist, timezone.now())
                 if outside:
+                    first = timezone.localtime(outside[0].start, outside[0].zone)
                     # Changing hours never cancels anyone: say so, and point to time off for that.
                     messages.warning(
                         request,
                         f"{len(outside)} booked session(s) now fall outside your hours and stay booked, "
-                        f"the first on {timezone.localtime(outside[0].start):%A %d %B at %H:%M}. "
+                        f"the first on {first:%A %d %B at %H:%M}. "
                         "To cancel them, add time off over them.",
                     )
                 return redirect("therapists:working_hours")
     else:
         initial = [
-            {"weekday": span.weekday, "start": span.start, "end": span.end} for span in therapist.working_hours.all()
+            {"weekday": span.weekday, "start": span.start, "end": span.end, "location": span.location_id}
+            for span in therapist.working_hours.all()
         ]
-        formset = WorkingHoursFormSet(initial=initial)
+        formset = WorkingHoursFormSet(initial=initial, locations=locations)
     return render(
         request,
         "therapists/working_hours.html",
-        {"therapist": therapist, "formset": formset, "section": "hours"},
+        {
+            "therapist": therapist,
+            "formset": formset,
+            "locations": locations,
+            "asks_location": len(locations) > 1,
+            "section": "hours",
+        },
         status=400 if request.method == "POST" else 200,
     )
 

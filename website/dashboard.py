@@ -17,6 +17,7 @@ from django.utils import timezone
 from booking.availability import clinic_today, clinic_week, time_off_between, weekly_spans
 from booking.intervals import Interval, merge, subtract
 from booking.models import Appointment, Status
+from locations.models import Location
 from therapists.models import Therapist, local_span
 
 RATE_PERIOD = timedelta(days=30)
@@ -24,10 +25,11 @@ RATE_PERIOD = timedelta(days=30)
 
 @dataclass(frozen=True)
 class TherapistDay:
-    """One therapist's sessions of the day, in order."""
+    """One therapist's sessions of the day, in order, and whether to say at which location each one is."""
 
     therapist: Therapist
     appointments: list[Appointment] = field(default_factory=list)
+    shows_location: bool = False
 
 
 def sessions_today(now: datetime) -> list[TherapistDay]:
@@ -36,16 +38,18 @@ def sessions_today(now: datetime) -> list[TherapistDay]:
     appointments = (
         Appointment.objects.active()
         .filter(start__gte=day_start, start__lt=day_end)
-        .select_related("patient", "massage_type", "therapist")
+        .select_related("patient", "massage_type", "therapist", "room__location")
         .order_by("start")
     )
+    # One address needs no saying; with several, each session says where it is.
+    several = Location.objects.count() > 1
     by_therapist: dict[int, list[Appointment]] = defaultdict(list)
     therapists: dict[int, Therapist] = {t.pk: t for t in Therapist.objects.active()}
     for appointment in appointments:
         by_therapist[appointment.therapist_id].append(appointment)
         therapists.setdefault(appointment.therapist_id, appointment.therapist)
     ordered = sorted(therapists.values(), key=lambda t: t.display_name)
-    return [TherapistDay(therapist, by_therapist[therapist.pk]) for therapist in ordered]
+    return [TherapistDay(therapist, by_therapist[therapist.pk], several) for therapist in ordered]
 
 
 @dataclass(frozen=True)

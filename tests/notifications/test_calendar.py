@@ -66,7 +66,8 @@ def test_the_confirmation_invites_to_the_session_at_its_instant(appointment: App
     assert event.decoded("DTEND") == datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
     assert event["DTSTART"].params["TZID"] == "America/New_York"
     assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["America/New_York"]
-    assert str(event["LOCATION"]) == "12 Harbor Street, Suite 3, Boston, MA 02110"
+    # The one location made from the clinic's settings: its name, then its address.
+    assert str(event["LOCATION"]) == "Back & Balance Massage Clinic, 12 Harbor Street, Suite 3, Boston, MA 02110"
     assert str(event["ATTENDEE"]) == "mailto:alice@example.test"
 
 

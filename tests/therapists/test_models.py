@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from tests.conftest import CLINIC_ZONE
 from tests.factories import TherapistFactory, TimeOffFactory, WorkingHoursFactory
+from locations.models import Location
 from therapists.models import Therapist, TimeOff, Weekday, WorkingHours, local_span
 
 MONDAY = Weekday.MONDAY
@@ -164,13 +165,23 @@ def test_time_off_across_several_days_is_valid(maya: Therapist) -> None:
 def test_nine_to_five_is_nine_to_five_in_the_clinic_whatever_the_offset(
     day: date, utc_start: datetime, utc_end: datetime
 ) -> None:
-    span = _span(Therapist(), time(9), time(17), weekday=day.weekday()).on(day)
+    boston = Location(name="Boston", time_zone="America/New_York")
+    hours = WorkingHours(therapist=Therapist(), location=boston, weekday=day.weekday(), start=time(9), end=time(17))
+    span = hours.on(day)
     assert (_utc(span[0]), _utc(span[1])) == (utc_start, utc_end)
     assert [(moment.astimezone(CLINIC_ZONE).hour, moment.astimezone(CLINIC_ZONE).minute) for moment in span] == [
         (9, 0),
         (17, 0),
     ]
     assert _real_duration(span) == timedelta(hours=8)
+
+
+def test_nine_to_five_at_a_london_location_is_nine_to_five_in_london() -> None:
+    # 2026-03-09: New York is already on EDT, London still on GMT (it changes on the 29th).
+    london = Location(name="London", time_zone="Europe/London")
+    hours = WorkingHours(therapist=Therapist(), location=london, weekday=0, start=time(9), end=time(17))
+    span = hours.on(date(2026, 3, 9))
+    assert (_utc(span[0]), _utc(span[1])) == (datetime(2026, 3, 9, 9, tzinfo=UTC), datetime(2026, 3, 9, 17, tzinfo=UTC))
 
 
 def test_a_span_across_the_spring_forward_gap_lasts_an_hour_less() -> None:

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from booking.availability import find_slots
 from booking.models import Status
+from locations.models import default_location
 from therapists.models import SessionNoteRevision, TimeOff, WorkingHours
 
 from .portal_setup import RED_FLAG_INTAKE, ZONE, at, book_session
@@ -105,7 +106,13 @@ def test_working_hours_get_and_replace(therapist, massage_type, clock) -> None:
     body = client.get(f"{BASE}/working-hours/").json()
     assert body["time_zone"] == "America/New_York"
     assert len(body["spans"]) == 14
-    assert body["spans"][0] == {"weekday": 0, "start": "09:00:00", "end": "12:00:00"}
+    first = default_location()
+    assert body["spans"][0] == {
+        "weekday": 0,
+        "start": "09:00:00",
+        "end": "12:00:00",
+        "location": {"id": first.pk, "name": first.name, "time_zone": "America/New_York"},
+    }
     spans = [{"weekday": 1, "start": "09:00", "end": "11:00"}, {"weekday": 1, "start": "14:00", "end": "16:00"}]
     response = client.put(f"{BASE}/working-hours/", {"spans": spans}, format="json")
     assert response.status_code == 200
