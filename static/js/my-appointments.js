@@ -6,15 +6,12 @@ import { clinicFormat, dateRange, formatForZone, shiftWindow, windowPaging } fro
 import { createAnnouncer, el } from "./lib/dom.js";
 import { firstDayWithSlots, sameStart, slotsByDay, slotsToOffer } from "./lib/slots.js";
 import { storedValue } from "./lib/storage.js";
-import { createStore } from "./lib/store.js";
 import { dayTiles, openingsByDay, slotGroups } from "./lib/tiles.js";
 
 const config = pageConfig("appointments-config");
 const api = apiClient(config.api);
 const announce = createAnnouncer(document.getElementById("appointments-announcer"));
 const flash = storedValue("clinic.appointments.flash");
-// Every card shows times in the clinic's zone, as the availability API last stated it.
-const clinic = createStore({ format: clinicFormat(config.timeZone) });
 
 function flashThenReload(message) {
   flash.write(message);
@@ -37,7 +34,10 @@ class AppointmentCard {
     this.id = card.dataset.appointment;
     this.typeId = card.dataset.massageType;
     this.therapistId = Number(card.dataset.therapist);
+    this.locationId = card.dataset.location;
     this.start = card.dataset.start;
+    // Each card shows its times in its location's zone, as the availability API last stated it.
+    this.format = clinicFormat(card.dataset.timeZone || config.timeZone);
     this.title = card.querySelector(".card__title").textContent.trim();
     this.error = document.getElementById(`appointment-${this.id}-error`);
     this.panels = {
@@ -112,7 +112,7 @@ class AppointmentCard {
     const answer = await api.post(`appointments/${this.id}/cancel/`, { reason });
     submit.disabled = false;
     if (answer.ok) {
-      flashThenReload(`Your ${this.title} on ${clinic.get().format.when(this.start)} is cancelled.`);
+      flashThenReload(`Your ${this.title} on ${this.format.when(this.start)} is cancelled.`);
       return;
     }
     this.setError(answer.error.message);
@@ -136,7 +136,7 @@ class AppointmentCard {
 
   async loadAvailability() {
     const days = dateRange(this.windowStart, config.days);
-    const shown = clinic.get().format;
+    const shown = this.format;
     this.part("range").textContent = `${shown.shortDay(days[0])} to ${shown.shortDay(days[days.length - 1])}`;
     const paging = windowPaging(this.windowStart, config);
     this.panels.reschedule.querySelector('[data-action="earlier"]').disabled = !paging.earlier;
@@ -149,6 +149,8 @@ class AppointmentCard {
       date_from: days[0],
       date_to: days[days.length - 1],
       therapist: this.who() === "same" ? this.therapistId : "",
+      // A session moves in time, not to another address.
+      location: this.locationId,
       // The appointment's own time counts as free, so the new time may overlap the old one.
       ignoring: this.id,
     });
@@ -157,7 +159,8 @@ class AppointmentCard {
       this.setError(answer.error.message);
       return;
     }
-    const { format } = clinic.set({ format: formatForZone(clinic.get().format, answer.data.time_zone) });
+    this.format = formatForZone(this.format, answer.data.time_zone);
+    const { format } = this;
     const mine = new Date(this.start).getTime();
     // The current time with the current therapist is where the appointment already is.
     const slots = (answer.data.slots || []).filter(
@@ -186,7 +189,7 @@ class AppointmentCard {
   }
 
   renderSlots() {
-    const { format } = clinic.get();
+    const { format } = this;
     const box = this.part("slots");
     box.textContent = "";
     if (!this.day) {
@@ -214,7 +217,7 @@ class AppointmentCard {
       this.day = input.value;
       this.slot = null;
       this.renderSlots();
-      announce(`${this.slotsOf(this.day).length} free times on ${clinic.get().format.longDay(this.day)}.`);
+      announce(`${this.slotsOf(this.day).length} free times on ${this.format.longDay(this.day)}.`);
     } else if (input.name === `slot-${this.id}`) {
       this.slot = this.slotsOf(this.day)[Number(input.value)];
       this.setError("");
@@ -234,7 +237,7 @@ class AppointmentCard {
     submit.disabled = false;
     if (answer.ok) {
       const moved = answer.data;
-      const when = clinic.get().format.when(moved.start);
+      const when = this.format.when(moved.start);
       flashThenReload(`Your ${moved.massage_type.name} is moved to ${when} with ${moved.therapist.display_name}.`);
       return;
     }

@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import {
   anyTherapist,
   createBookingState,
+  currentLocation,
   currentType,
   progressOf,
   resumedChoices,
@@ -29,6 +30,7 @@ describe("the booking's state", () => {
     const store = createBookingState(config);
     store.set({ typeId: 2, therapistId: 5, day: "2026-03-04", massageTypes: [{ id: 2 }], daySlots: { x: [] } });
     assert.deepEqual(progressOf(store.get()), {
+      locationId: null,
       typeId: 2,
       therapistId: 5,
       windowStart: "2026-03-02",
@@ -42,6 +44,21 @@ describe("the booking's state", () => {
     assert.equal(resumedChoices(saved, "2026-03-02").windowStart, "2026-03-02");
     assert.equal(resumedChoices({ ...saved, windowStart: "2026-03-16" }, "2026-03-02").windowStart, "2026-03-16");
     assert.equal(resumedChoices({ ...saved, windowStart: undefined }, "2026-03-02").windowStart, "2026-03-02");
+  });
+
+  test("keeps the chosen location across a sign-in, and a resume without one keeps the remembered one", () => {
+    const store = createBookingState({ ...config, locations: [{ id: 3, name: "Uptown" }] });
+    assert.equal(progressOf(store.set({ locationId: 3 })).locationId, 3);
+    const saved = { typeId: 2, therapistId: "any", windowStart: "2026-03-02", day: null, slot: null };
+    assert.equal(resumedChoices({ ...saved, locationId: 3 }, "2026-03-02").locationId, 3);
+    assert.equal("locationId" in resumedChoices(saved, "2026-03-02"), false);
+  });
+
+  test("finds the chosen location among the open ones", () => {
+    const store = createBookingState({ ...config, locations: [{ id: 3, name: "Uptown" }, { id: 4, name: "Downtown" }] });
+    assert.equal(currentLocation(store.get()), null);
+    assert.equal(currentLocation(store.set({ locationId: 4 })).name, "Downtown");
+    assert.equal(currentLocation(store.set({ locationId: 9 })), null);
   });
 
   test("finds the chosen massage and therapists' names", () => {
@@ -71,6 +88,12 @@ describe("a finished step's one line", () => {
     massageTypes: [{ id: 2, name: "Deep tissue", duration_minutes: 60, price: "90.00" }],
     therapists: [{ id: 5, display_name: "Carol Chen" }],
     slot: { start: "2026-03-03T15:00:00Z", therapist: 5 },
+  });
+
+  test("names the location and its address", () => {
+    const located = { ...chosen, locations: [{ id: 3, name: "Uptown", address: "200 Main Street, Boston" }], locationId: 3 };
+    assert.equal(stepSummary("where", located), "Uptown · 200 Main Street, Boston");
+    assert.equal(stepSummary("where", chosen), "");
   });
 
   test("names the massage, its length and price", () => {

@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from booking.api.serializers import MassageTypeSerializer
+from booking.api.serializers import LocationSerializer, MassageTypeSerializer
 from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
 from booking.services import INTAKE_FIELDS, change_policy, late_change_advice, window_hours
+from locations.models import Location
 from website.questionnaire import Area
 
 BOOKING_DAYS_PER_PAGE = 14
@@ -30,7 +31,9 @@ WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def _own_appointment(request: HttpRequest, pk: int) -> Appointment:
     """Return the signed-in patient's appointment, or 404 for anyone else's."""
-    queryset = Appointment.objects.for_patient(request.user).select_related("massage_type", "therapist")
+    queryset = Appointment.objects.for_patient(request.user).select_related(
+        "massage_type", "therapist", "room__location"
+    )
     return get_object_or_404(queryset, pk=pk)
 
 
@@ -65,12 +68,26 @@ def _preselected_type(massage_types: list[MassageType], wanted: str) -> int | No
     return None
 
 
+def _last_booked_location(request: HttpRequest, locations: list[Location]) -> Location | None:
+    """Return the open location of the signed-in patient's latest booking, or None."""
+    if not request.user.is_authenticated or len(locations) < 2:
+        return None
+    latest = (
+        Appointment.objects.for_patient(request.user).order_by("-created_at", "-pk").values("room__location").first()
+    )
+    wanted = latest["room__location"] if latest else None
+    return next((location for location in locations if location.pk == wanted), None)
+
+
 @require_GET
 def book(request: HttpRequest) -> HttpResponse:
     """Render the booking flow; anyone may start it, an account is asked for before confirming."""
     resume = quote(RESUME_PATH, safe="/")
     # The catalogue is in the first paint (no shift when it loads) and in the script's configuration.
     massage_types = list(MassageType.objects.active())
+    # With one open location nobody is asked where: the page is the one-address page it always was.
+    locations = list(Location.objects.active())
+    last_booked = _last_booked_location(request, locations)
     config = {
         "api": "/api/v1/",
         "today": timezone.localdate().isoformat(),
@@ -85,10 +102,17 @@ def book(request: HttpRequest) -> HttpResponse:
         "intake": _intake_rules(),
         "changePolicy": _change_rules(),
         "massageTypes": MassageTypeSerializer(massage_types, many=True).data,
+        "locations": LocationSerializer(locations, many=True).data,
+        # The page's script prefers the choice remembered on this device, then this one.
+        "lastLocation": last_booked.pk if last_booked else None,
         "clinic": {"name": settings.CLINIC_NAME, "address": settings.CLINIC_ADDRESS},
     }
+    several = len(locations) > 1
     context = {
         "config": config,
+        "locations": locations if several else [],
+        "chosen_location": last_booked,
+        "first_step": 2 if several else 1,
         "massage_types": massage_types,
         "preselected_type": _preselected_type(massage_types, request.GET.get("type", "")),
         "weekday_names": WEEKDAY_NAMES,
@@ -108,7 +132,9 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     """List the signed-in patient's upcoming and past appointments, with cancel and reschedule."""
     now = timezone.now()
     appointments = list(
-        Appointment.objects.for_patient(request.user).select_related("massage_type", "therapist").order_by("start")
+        Appointment.objects.for_patient(request.user)
+        .select_related("massage_type", "therapist", "room__location")
+        .order_by("start")
     )
     upcoming = [a for a in appointments if a.status == Status.CONFIRMED and a.start >= now]
     past = [a for a in reversed(appointments) if a not in upcoming]

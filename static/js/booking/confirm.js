@@ -4,12 +4,13 @@ import { isSlotGone } from "../lib/api.js";
 import { addDays } from "../lib/dates.js";
 import { $, el, radioOption } from "../lib/dom.js";
 import { intakePayload, intakeRows, splitFieldErrors } from "../lib/intake.js";
+import { locationParam } from "../lib/locations.js";
 import { money } from "../lib/money.js";
 import { insideChangeWindow, serverClock } from "../lib/policy.js";
 import { distinctStarts, nearestSlots } from "../lib/slots.js";
 import { checkIntake, readIntake, showFieldErrors } from "./intake.js";
 import { forgetProgress, saveProgress } from "./progress.js";
-import { anyTherapist, currentType, therapistName } from "./state.js";
+import { anyTherapist, currentLocation, currentType, therapistName } from "./state.js";
 import { reveal, showError } from "./steps.js";
 import { loadAvailability } from "./time.js";
 
@@ -27,6 +28,12 @@ function renderChangeWarning(config, slot) {
   box.hidden = !late;
 }
 
+/** Return where the session will be, as the summary's "Where" row says it. */
+function whereLine(state, clinic) {
+  const place = currentLocation(state) || clinic;
+  return place ? `${place.name}, ${place.address}` : "";
+}
+
 /** Render what is about to be booked, and the account or confirm buttons. */
 export function renderSummary(page) {
   const state = page.store.get();
@@ -39,7 +46,7 @@ export function renderSummary(page) {
     ["Therapist", slot ? therapistName(state, slot.therapist) || "Any available therapist" : "Not chosen yet"],
     ["When", slot ? `${format.when(slot.start)} (${format.zoneName(slot.start)})` : "Not chosen yet"],
     ["Price", type ? `${money(type.price)}, paid at the clinic` : ""],
-    ["Where", page.config.clinic ? `${page.config.clinic.name}, ${page.config.clinic.address}` : ""],
+    ["Where", whereLine(state, page.config.clinic)],
     ...intakeRows(readIntake(page.form), page.config.intake),
   ];
   for (const [term, value] of rows) {
@@ -60,6 +67,7 @@ async function showAlternatives(page, target) {
     date_from: from,
     date_to: addDays(day, 3),
     therapist: anyTherapist(asked) ? "" : asked.therapistId,
+    location: locationParam(asked.locations, asked.locationId),
   });
   const box = $("alternative-options");
   box.textContent = "";

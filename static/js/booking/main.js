@@ -1,4 +1,4 @@
-// The booking flow on /book/: massage, therapist, day and time, intake, account, confirm.
+// The booking flow on /book/: where (with several locations), massage, therapist, day and time, intake, account, confirm.
 // One store holds the state; each step's module reads it and changes it through `page`.
 
 import { apiClient, items, pageConfig } from "../lib/api.js";
@@ -11,6 +11,7 @@ import { createBookingState, currentType, resumedChoices, stepSummary } from "./
 import { complete, isShown, reveal, showError, updateSummary } from "./steps.js";
 import { chooseTherapist, loadTherapists } from "./therapist.js";
 import { chooseDay, chooseSlot, loadAvailability, turnPage } from "./time.js";
+import { chooseLocation, locationSettled, rememberLocation, showLocation, startLocation } from "./where.js";
 
 /** Fold a finished step into its one-line summary. */
 function finish(page, step) {
@@ -19,7 +20,13 @@ function finish(page, step) {
 
 async function continueFrom(page, step) {
   const { store } = page;
-  if (step === "type") {
+  if (step === "where") {
+    if (!locationSettled(store.get())) return showError("where-error", "Please choose where you would like to come.");
+    showError("where-error", "");
+    rememberLocation(page);
+    finish(page, "where");
+    reveal("type");
+  } else if (step === "type") {
     if (!store.get().typeId) return showError("type-error", "Please choose a massage.");
     showError("type-error", "");
     if (!(await loadTherapists(page))) return undefined;
@@ -52,7 +59,8 @@ async function continueFrom(page, step) {
 
 function onChange(page, event) {
   const input = event.target;
-  if (input.name === "massage_type") chooseType(page, Number(input.value));
+  if (input.name === "location") chooseLocation(page, input.value);
+  else if (input.name === "massage_type") chooseType(page, Number(input.value));
   else if (input.name === "therapist") chooseTherapist(page, input.value);
   else if (input.name === "day") chooseDay(page, input.value);
   else if (input.name === "slot") chooseSlot(page, Number(input.value));
@@ -66,6 +74,7 @@ async function restore(page, saved, preselect) {
     store.set(resumedChoices(saved, config.today));
     writeIntake(page, saved.intake);
   }
+  showLocation(page);
   let onlyIds = null;
   let note = "";
   if (!saved && preselect.therapist) {
@@ -83,7 +92,8 @@ async function restore(page, saved, preselect) {
   }
   if (store.get().typeId && !currentType(store.get())) store.set({ typeId: null });
   renderTypes(page, onlyIds, note);
-  if (!store.get().typeId) return;
+  // Where comes first: a massage a link asked for stays chosen until the patient has said where.
+  if (!store.get().typeId || !locationSettled(store.get())) return;
   const keepTherapist = store.get().therapistId;
   await loadTherapists(page);
   if (keepTherapist !== store.get().therapistId) store.set({ slot: null });
@@ -132,6 +142,7 @@ async function start(form) {
   $("days-later").addEventListener("click", () => turnPage(page, 1));
   for (const link of [$("signup-link"), $("login-link")]) link.addEventListener("click", () => saveProgress(page));
 
+  startLocation(page);
   if (!(await loadTypes(page))) return;
   const params = new URLSearchParams(window.location.search);
   const saved = params.get("resume") ? loadProgress() : null;

@@ -2,16 +2,19 @@
 
 import { clinicFormat } from "../lib/dates.js";
 import { intakeLine } from "../lib/intake.js";
+import { locationById, locationLine } from "../lib/locations.js";
 import { money } from "../lib/money.js";
 import { createStore } from "../lib/store.js";
 import { slotsToOffer } from "../lib/slots.js";
 
 // The choices kept in the tab while the patient signs in or creates an account.
-const PROGRESS_KEYS = ["typeId", "therapistId", "windowStart", "day", "slot"];
+const PROGRESS_KEYS = ["locationId", "typeId", "therapistId", "windowStart", "day", "slot"];
 
 /** Return the booking's store, before anything is chosen. */
 export function createBookingState(config) {
   return createStore({
+    locations: config.locations || [],
+    locationId: null,
     typeId: null,
     therapistId: "any",
     windowStart: config.today,
@@ -33,12 +36,19 @@ export function progressOf(state) {
 /** Return the choices of saved progress, with a window that starts no earlier than today. */
 export function resumedChoices(saved, today) {
   return {
+    // Progress kept before the clinic had locations has none: the remembered one stays.
+    ...(saved.locationId ? { locationId: saved.locationId } : {}),
     typeId: saved.typeId,
     therapistId: saved.therapistId,
     windowStart: saved.windowStart && saved.windowStart >= today ? saved.windowStart : today,
     day: saved.day,
     slot: saved.slot,
   };
+}
+
+/** Return the chosen location, or null. */
+export function currentLocation(state) {
+  return locationById(state.locations, state.locationId);
 }
 
 /** Return the chosen massage type, or null. */
@@ -62,8 +72,9 @@ export function slotsOfDay(state, day) {
   return slotsToOffer(state.daySlots, day, { anyTherapist: anyTherapist(state) });
 }
 
-/** Return the one line a finished step folds into: the massage, the therapist, the time or the intake. */
+/** Return the one line a finished step folds into: the location, the massage, the therapist, the time or the intake. */
 export function stepSummary(step, state, { intake, rules } = {}) {
+  if (step === "where") return locationLine(currentLocation(state));
   if (step === "type") {
     const type = currentType(state);
     return type ? `${type.name} · ${type.duration_minutes} minutes · ${money(type.price)}` : "";

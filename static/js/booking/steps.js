@@ -1,17 +1,18 @@
-// The page's five step sections: showing, hiding and their error boxes.
+// The page's step sections (where, when the clinic has several locations, then five): showing, hiding and their error boxes.
 
 import { $, el } from "../lib/dom.js";
 
-const STEPS = ["type", "therapist", "time", "intake", "confirm"];
+const STEPS = ["where", "type", "therapist", "time", "intake", "confirm"];
 
 /** Return a step's <section>. */
 export function stepSection(step) {
   return $(`step-${step}`);
 }
 
-/** Tell whether a step is on screen. */
+/** Tell whether a step is on screen (the "where" step is absent with one location). */
 export function isShown(step) {
-  return !stepSection(step).hidden;
+  const section = stepSection(step);
+  return Boolean(section) && !section.hidden;
 }
 
 /** Tell whether a step is folded into its one-line summary. */
@@ -58,6 +59,7 @@ export function showError(id, message) {
 /** Hide the steps after this one: a changed answer makes them stale. */
 export function hideAfter(step) {
   for (const later of STEPS.slice(STEPS.indexOf(step) + 1)) {
+    if (!stepSection(later)) continue;
     stepSection(later).hidden = true;
     if (later !== "confirm") fold(later, false);
   }

@@ -2,15 +2,20 @@
 
 import { items } from "../lib/api.js";
 import { $, el, radioOption } from "../lib/dom.js";
+import { locationParam } from "../lib/locations.js";
 import { hideAfter, showError } from "./steps.js";
 
-/** Fetch and render the therapists who offer the chosen massage; false when they cannot be read. */
+/** Fetch and render the therapists who offer the chosen massage (at the chosen location); false when they cannot be read. */
 export async function loadTherapists(page) {
   const { store } = page;
   const box = $("therapist-options");
   box.textContent = "";
   box.append(el("p", { class: "loading" }, "Loading therapists…"));
-  const answer = await page.api.get("therapists/", { massage_type: store.get().typeId });
+  const asked = store.get();
+  const answer = await page.api.get("therapists/", {
+    massage_type: asked.typeId,
+    location: locationParam(asked.locations, asked.locationId),
+  });
   box.textContent = "";
   if (!answer.ok) {
     showError("therapist-error", answer.error.message);

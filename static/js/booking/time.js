@@ -2,6 +2,7 @@
 
 import { dateRange, formatForZone, shiftWindow, windowPaging } from "../lib/dates.js";
 import { $, el } from "../lib/dom.js";
+import { locationParam } from "../lib/locations.js";
 import { firstDayWithSlots, sameStart, slotsByDay } from "../lib/slots.js";
 import { dayTiles, openingsByDay, slotGroups } from "../lib/tiles.js";
 import { saveProgress } from "./progress.js";
@@ -26,6 +27,7 @@ export async function loadAvailability(page) {
     date_from: days[0],
     date_to: days[days.length - 1],
     therapist: anyTherapist(asked) ? "" : asked.therapistId,
+    location: locationParam(asked.locations, asked.locationId),
   });
   dayBox.removeAttribute("aria-busy");
   dayBox.textContent = "";
