@@ -224,3 +224,104 @@ def test_seeded_bookings_carry_their_confirmations_and_reminders(
     past = Appointment.objects.filter(start__lt=timezone.now())
     assert past.exists()
     assert not Notification.objects.filter(appointment__in=past).exists()
+
+
+# --- Locations and rooms ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_clinic_has_two_locations_in_one_zone_with_rooms_and_their_features(demo_settings: object) -> None:
+    from django.conf import settings as django_settings
+
+    from locations.models import Location
+
+    _seed()
+    locations = {location.name: location for location in Location.objects.active().prefetch_related("rooms__features")}
+    assert set(locations) == {"Downtown", "Uptown"}
+    assert locations["Downtown"].address == django_settings.CLINIC_ADDRESS
+    assert "Boston" in locations["Uptown"].address and locations["Uptown"].address != django_settings.CLINIC_ADDRESS
+    assert {location.time_zone for location in locations.values()} == {django_settings.TIME_ZONE}
+
+    def rooms(name: str) -> dict[str, set[str]]:
+        return {room.name: {f.name for f in room.features.all()} for room in locations[name].rooms.all()}
+
+    assert rooms("Downtown") == {"Room 1": {"Heated table"}, "Room 2": set(), "Room 3": {"Accessible"}}
+    assert rooms("Uptown") == {"Room A": {"Double room"}, "Room B": {"Heated table"}}
+    hot_stone = MassageType.objects.get(slug="hot-stone")
+    assert [feature.name for feature in hot_stone.needs_features.all()] == ["Heated table"]
+    assert not MassageType.objects.exclude(slug="hot-stone").filter(needs_features__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_a_location_made_before_the_demo_becomes_downtown_with_its_hours(demo_settings: object) -> None:
+    from locations.models import Location, default_location
+
+    first = default_location()
+    _seed()
+
+    assert Location.objects.count() == 2
+    first.refresh_from_db()
+    assert first.name == "Downtown"
+
+
+@pytest.mark.django_db
+def test_some_therapists_work_downtown_some_days_and_uptown_others(demo_settings: object) -> None:
+    _seed()
+    places: defaultdict[int, set[str]] = defaultdict(set)
+    days: defaultdict[tuple[int, int], set[str]] = defaultdict(set)
+    for therapist in Therapist.objects.prefetch_related("working_hours__location"):
+        for hours in therapist.working_hours.all():
+            places[therapist.pk].add(hours.location.name)
+            days[(therapist.pk, hours.weekday)].add(hours.location.name)
+    assert any(found == {"Downtown", "Uptown"} for found in places.values())
+    assert all(len(found) == 1 for found in days.values()), "one place a day"
+    # Hot stone is offered where a heated table is: both locations have one.
+    hot_stone = Therapist.objects.filter(massage_types__slug="hot-stone")
+    assert {h.location.name for t in hot_stone for h in t.working_hours.all()} == {"Downtown", "Uptown"}
+
+
+@pytest.mark.django_db
+def test_every_seeded_session_has_a_suitable_room_where_its_therapist_works_that_day(
+    demo_settings: object, clock: time_machine.Traveller
+) -> None:
+    _seed()
+    appointments = list(Appointment.objects.select_related("room__location", "massage_type", "therapist"))
+    assert {a.location.name for a in appointments if a.start >= timezone.now()} == {"Downtown", "Uptown"}
+    for appointment in appointments:
+        day = timezone.localtime(appointment.start).date()
+        worked_at = {h.location_id for h in appointment.therapist.working_hours.filter(weekday=day.weekday())}
+        assert appointment.room.location_id in worked_at, appointment
+        needed = set(appointment.massage_type.needs_features.values_list("pk", flat=True))
+        assert needed <= set(appointment.room.features.values_list("pk", flat=True)), appointment
+        same_room = Appointment.objects.active().for_room(appointment.room_id).exclude(pk=appointment.pk)
+        assert not same_room.overlapping(appointment.start, appointment.blocked_until).exists(), appointment
+
+
+@pytest.mark.django_db
+def test_the_demo_patient_can_book_uptown_at_once(demo_settings: object, clock: time_machine.Traveller) -> None:
+    from rest_framework.test import APIClient
+
+    from locations.models import Location
+
+    _seed()
+    jordan = User.objects.get(email="patient@clinic.test")
+    uptown = Location.objects.get(name="Uptown")
+    massage = MassageType.objects.get(slug="swedish")
+    api = APIClient()
+    api.force_authenticate(jordan)
+    day = timezone.localdate() + timedelta(days=3)
+    slots = api.get(
+        "/api/v1/availability/",
+        {"massage_type": massage.pk, "date_from": day, "date_to": day + timedelta(days=7), "location": uptown.pk},
+    ).json()["slots"]
+    mine = Appointment.objects.for_patient(jordan).active()
+    slot = next(s for s in slots if not mine.overlapping(s["start"], s["end"]).exists())
+
+    response = api.post(
+        "/api/v1/appointments/",
+        {"massage_type": massage.pk, "therapist": slot["therapist"], "start": slot["start"]},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["location"]["name"] == "Uptown"

@@ -1,4 +1,4 @@
-"""Load the demo clinic: catalogue, therapists and their weeks, patients and a fortnight of bookings."""
+"""Load the demo clinic: two locations and their rooms, the catalogue, therapists, patients and bookings."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from booking import services
+from booking import rooms, services
 from booking.exceptions import BookingError
 from booking.intake import Area, Feeling, Pressure
 from booking.models import Appointment, MassageType, Status
 from clinic.models import User
+from locations.models import Location, Room, RoomFeature, default_location
 from therapists.models import Therapist, TimeOff, WorkingHours
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - a published demo login, refused with DEBUG off
@@ -35,6 +36,28 @@ PAST_DAYS = 7
 GRID = timedelta(minutes=15)
 # The demo patient holds this many upcoming sessions, so they can book more at once.
 DEMO_PATIENT_UPCOMING = 2
+
+# What rooms have that some massages need, by slug.
+ROOM_FEATURES = {"heated-table": "Heated table", "double-room": "Double room", "accessible": "Accessible"}
+DOWNTOWN, UPTOWN = "Downtown", "Uptown"
+# Both in Boston, so in the clinic's zone. Downtown is at the clinic's own address (settings).
+LOCATIONS: list[dict[str, Any]] = [
+    {
+        "name": DOWNTOWN,
+        "address": None,  # the clinic's address
+        "display_order": 10,
+        "rooms": {"Room 1": ["heated-table"], "Room 2": [], "Room 3": ["accessible"]},
+    },
+    {
+        "name": UPTOWN,
+        "address": "350 Newbury Street, Boston, MA 02115",
+        "phone": "+16175550188",
+        "display_order": 20,
+        "rooms": {"Room A": ["double-room"], "Room B": ["heated-table"]},
+    },
+]
+# Massages that need a room with these features.
+NEEDS_FEATURES = {"hot-stone": ["heated-table"]}
 
 MASSAGE_TYPES: list[dict[str, Any]] = [
     {
@@ -151,7 +174,8 @@ MASSAGE_TYPES: list[dict[str, Any]] = [
     },
 ]
 
-# Each therapist's week: {weekday: [(start, end), ...]}; a lunch break is two spans.
+# Each therapist's week: {weekday: [(start, end), ...]}; a lunch break is two spans. The days
+# named in "uptown" are worked at Uptown, the others Downtown.
 MON_FRI = range(0, 5)
 
 
@@ -178,6 +202,7 @@ THERAPISTS: list[dict[str, Any]] = [
         "bio": "Sports massage therapist who works with runners, climbers and weekend golfers.",
         "types": ["sports", "deep-tissue", "trigger-point", "back-neck-shoulders"],
         "hours": _hours(range(1, 6), (10, 0, 18, 0)),  # Tuesday to Saturday
+        "uptown": [1, 3],  # Tuesdays and Thursdays uptown, the rest downtown
         "time_off": False,
     },
     {
@@ -191,6 +216,7 @@ THERAPISTS: list[dict[str, Any]] = [
             **_hours([0, 2, 4], (8, 0, 12, 0), (13, 0, 16, 0)),
             **_hours([5], (9, 0, 13, 0)),
         },
+        "uptown": [5],  # Saturday mornings uptown
         "time_off": False,
     },
     {
@@ -201,6 +227,7 @@ THERAPISTS: list[dict[str, Any]] = [
         "bio": "Evening sessions for people who work days; deep tissue and sports recovery.",
         "types": ["swedish", "deep-tissue", "sports", "hot-stone"],
         "hours": _hours(range(0, 4), (12, 0, 20, 0)),  # Monday to Thursday, afternoons and evenings
+        "uptown": [0, 1, 2, 3],
         "time_off": True,
     },
 ]
@@ -222,6 +249,7 @@ class PlannedAppointment:
     massage_type: MassageType
     start: datetime
     status: str
+    location_id: int
 
     @property
     def end(self) -> datetime:
@@ -233,7 +261,10 @@ class PlannedAppointment:
 
 
 class Command(BaseCommand):
-    help = "Load demo data (catalogue, therapists, patients, bookings). Idempotent; refused with DEBUG off."
+    help = (
+        "Load demo data (locations, rooms, catalogue, therapists, patients, bookings). "
+        "Idempotent; refused with DEBUG off."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
@@ -243,10 +274,11 @@ class Command(BaseCommand):
             )
         self._password_hash: str | None = None
         with transaction.atomic():
+            locations = self.seed_locations()
             types = self.seed_massage_types()
             self.seed_admin()
             self.seed_front_desk()
-            therapists = self.seed_therapists(types)
+            therapists = self.seed_therapists(types, locations)
             patients = self.seed_patients()
             created, kept = self.seed_appointments(therapists, patients)
         self.print_summary(created, kept)
@@ -267,14 +299,49 @@ class Command(BaseCommand):
             user.save(update_fields=["password", "email_confirmed_at"])
         return user
 
+    def seed_locations(self) -> dict[str, Location]:
+        """Create or update Downtown and Uptown and their rooms, keyed by name.
+
+        Downtown is the clinic's first location (the one a database made before locations
+        already has), renamed: its working hours and sessions stay where they are.
+        """
+        features = {
+            slug: RoomFeature.objects.update_or_create(slug=slug, defaults={"name": name})[0]
+            for slug, name in ROOM_FEATURES.items()
+        }
+        locations = {}
+        for spec in LOCATIONS:
+            fields = {
+                "address": spec["address"] or str(settings.CLINIC_ADDRESS),
+                "phone": spec.get("phone", str(settings.CLINIC_PHONE)),
+                "time_zone": str(settings.TIME_ZONE),
+                "display_order": spec["display_order"],
+                "is_active": True,
+            }
+            location = Location.objects.filter(name=spec["name"]).first()
+            if location is None and spec["name"] == DOWNTOWN:
+                location = default_location()
+            if location is None:
+                location = Location.objects.create(name=spec["name"], **fields)
+            else:
+                Location.objects.filter(pk=location.pk).update(name=spec["name"], **fields)
+                location.refresh_from_db()
+            for room_name, slugs in spec["rooms"].items():
+                room, _ = Room.objects.update_or_create(location=location, name=room_name, defaults={"is_active": True})
+                room.features.set([features[slug] for slug in slugs])
+            locations[spec["name"]] = location
+        return locations
+
     def seed_massage_types(self) -> dict[str, MassageType]:
-        """Create or update the catalogue, keyed by slug."""
+        """Create or update the catalogue, keyed by slug, with the room features each needs."""
         types = {}
         for spec in MASSAGE_TYPES:
             fields = {key: value for key, value in spec.items() if key != "slug"}
             types[spec["slug"]], _ = MassageType.objects.update_or_create(
                 slug=spec["slug"], defaults={**fields, "is_active": True}
             )
+            needs = NEEDS_FEATURES.get(spec["slug"], [])
+            types[spec["slug"]].needs_features.set(RoomFeature.objects.filter(slug__in=needs))
         return types
 
     def seed_admin(self) -> User:
@@ -289,8 +356,8 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get(name="Front desk"))
         return user
 
-    def seed_therapists(self, types: dict[str, MassageType]) -> list[Therapist]:
-        """Create or update the therapists, their weekly hours and one week of time off."""
+    def seed_therapists(self, types: dict[str, MassageType], locations: dict[str, Location]) -> list[Therapist]:
+        """Create or update the therapists, their weekly hours at each location and one week of time off."""
         therapists = []
         for spec in THERAPISTS:
             user = self.seed_user(
@@ -300,22 +367,28 @@ class Command(BaseCommand):
                 user=user, defaults={"display_name": spec["display_name"], "bio": spec["bio"], "is_active": True}
             )
             therapist.massage_types.set([types[slug] for slug in spec["types"]])
-            self.seed_hours(therapist, spec["hours"])
+            uptown_days = set(spec.get("uptown", []))
+            where = {day: locations[UPTOWN if day in uptown_days else DOWNTOWN] for day in spec["hours"]}
+            self.seed_hours(therapist, spec["hours"], where)
             if spec["time_off"]:
                 self.seed_time_off(therapist)
             therapists.append(therapist)
         return therapists
 
-    def seed_hours(self, therapist: Therapist, hours: dict[int, list[tuple[time, time]]]) -> None:
-        """Make the therapist's weekly spans exactly the given ones."""
-        wanted = {(day, start, end) for day, spans in hours.items() for start, end in spans}
-        existing = {(span.weekday, span.start, span.end): span for span in therapist.working_hours.all()}
+    def seed_hours(
+        self, therapist: Therapist, hours: dict[int, list[tuple[time, time]]], where: dict[int, Location]
+    ) -> None:
+        """Make the therapist's weekly spans exactly the given ones, each day at its location."""
+        wanted = {(day, start, end, where[day].pk) for day, spans in hours.items() for start, end in spans}
+        existing = {
+            (span.weekday, span.start, span.end, span.location_id): span for span in therapist.working_hours.all()
+        }
         # Remove stale spans first, so an edited week never trips the no-overlap constraint.
         for key, span in existing.items():
             if key not in wanted:
                 span.delete()
-        for day, start, end in sorted(wanted - existing.keys()):
-            WorkingHours.objects.create(therapist=therapist, weekday=day, start=start, end=end)
+        for day, start, end, location_id in sorted(wanted - existing.keys()):
+            WorkingHours.objects.create(therapist=therapist, weekday=day, start=start, end=end, location_id=location_id)
 
     def seed_time_off(self, therapist: Therapist) -> None:
         """Give the therapist next week's Tuesday and Wednesday off."""
@@ -383,10 +456,20 @@ class Command(BaseCommand):
         taken = Appointment.objects.active().for_therapist(planned.therapist).overlapping(planned.start, blocked_until)
         if taken.exists():
             return False
+        # The room the booking service would have given it then: the same rule, read-only.
+        room = rooms.choose_room(
+            massage_type=planned.massage_type,
+            location_id=planned.location_id,
+            start=planned.start,
+            blocked_until=blocked_until,
+        )
+        if room is None:
+            return False
         Appointment.objects.create(
             patient=patient,
             therapist=planned.therapist,
             massage_type=planned.massage_type,
+            room=room,
             start=planned.start,
             end=end,
             blocked_until=blocked_until,
@@ -401,7 +484,8 @@ class Command(BaseCommand):
         today = timezone.localdate()
         upcoming = Appointment.objects.filter(start__date__gte=today, status=Status.CONFIRMED).count()
         self.stdout.write(
-            f"Demo data: {MassageType.objects.count()} massage types, {Therapist.objects.count()} therapists, "
+            f"Demo data: {Location.objects.count()} locations with {Room.objects.count()} rooms, "
+            f"{MassageType.objects.count()} massage types, {Therapist.objects.count()} therapists, "
             f"{WorkingHours.objects.count()} working-hour spans, {TimeOff.objects.count()} time off, "
             f"{User.objects.count()} users, {Appointment.objects.count()} appointments "
             f"({upcoming} upcoming; {created} new, {kept} already there)."
@@ -442,7 +526,7 @@ def plan_appointments(therapists: list[Therapist], today: date, rng: random.Rand
                 if start is None:
                     continue
                 candidate = PlannedAppointment(
-                    therapist, massage_type, start, Status.COMPLETED if past else Status.CONFIRMED
+                    therapist, massage_type, start, Status.COMPLETED if past else Status.CONFIRMED, span.location.pk
                 )
                 blocked = (candidate.start, candidate.blocked_until)
                 if any(overlaps(blocked, other) for other in booked + time_off):
