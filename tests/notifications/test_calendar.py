@@ -5,16 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email import message_from_bytes
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.test import Client
 
 from booking import services
 from booking.models import Appointment, MassageType, Notification, NotificationKind
 from clinic.models import User
+from locations.models import default_location
+from notifications.calendar import vtimezone, vtimezones
 from notifications.tasks import dispatch_due_notifications
 from tests.conftest import CLINIC_ZONE
+from tests.factories import AppointmentFactory, LocationFactory, RoomFactory
 from therapists.models import Therapist
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
@@ -133,3 +139,49 @@ def test_reminders_carry_no_invitation(appointment: Appointment, clock: Any) -> 
     assert len(reminders) == 1
     wire = message_from_bytes(reminders[0].message().as_bytes())
     assert "text/calendar" not in {part.get_content_type() for part in wire.walk()}
+
+
+def test_a_sessions_cancellation_and_download_use_its_locations_zone_and_address(
+    clock: Any, patient: User, therapist: Therapist, massage_type: MassageType, admin_user: User
+) -> None:
+    default_location()  # the clinic's own first; London comes second
+    london = LocationFactory(
+        name="London Marylebone", address="1 Baker Street, London NW1 6XE", phone="", time_zone="Europe/London"
+    )
+    appointment = AppointmentFactory(
+        patient=patient,
+        therapist=therapist,
+        massage_type=massage_type,
+        room=RoomFactory(location=london, name="Garden room"),
+        start=datetime(2026, 3, 9, 9, 0, tzinfo=ZoneInfo("Europe/London")),  # GMT: 09:00Z
+    )
+    services.cancel(appointment=appointment, by=admin_user)
+    dispatch_due_notifications()
+
+    ((method, calendar),) = invitations(Kind.CANCELLATION)
+    assert method == "CANCEL"
+    event = the_event(calendar)
+    assert event["DTSTART"].params["TZID"] == "Europe/London"
+    assert event.decoded("DTSTART") == datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+    assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/London"]
+    assert str(event["LOCATION"]) == "London Marylebone, 1 Baker Street, London NW1 6XE"
+    # No phone of its own: the clinic's.
+    assert f"Phone: {settings.CLINIC_PHONE}" in str(event["DESCRIPTION"])
+
+    client = Client()
+    client.force_login(patient)
+    download = icalendar.Calendar.from_ical(client.get(f"/appointments/{appointment.pk}/calendar.ics").content)
+    assert the_event(download)["DTSTART"].to_ical() == b"20260309T090000"
+    assert the_event(download)["DTSTART"].params["TZID"] == "Europe/London"
+    assert [str(zone["TZID"]) for zone in download.walk("VTIMEZONE")] == ["Europe/London"]
+
+
+def test_vtimezones_writes_each_zone_once_in_the_order_first_given() -> None:
+    new_york, london = ZoneInfo("America/New_York"), ZoneInfo("Europe/London")
+    now = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
+    written = vtimezones([new_york, london, new_york, london], now=now)
+    assert [str(zone["TZID"]) for zone in written] == ["America/New_York", "Europe/London"]
+    assert [zone.to_ical() for zone in written] == [
+        vtimezone(new_york, year=2026).to_ical(),
+        vtimezone(london, year=2026).to_ical(),
+    ]

@@ -24,13 +24,16 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
-from booking import services
+from booking import outbox, services
 from booking.models import Appointment, MassageType, Notification, NotificationKind
 from clinic.models import User
+from locations.models import default_location
 from notifications.calendar import vtimezone
 from notifications.tasks import dispatch_due_notifications
 from tests.conftest import CLINIC_ZONE
+from tests.factories import AppointmentFactory, LocationFactory, RoomFactory
 from tests.therapists.portal_setup import RED_FLAG_INTAKE
 from therapists.models import Therapist
 
@@ -279,3 +282,94 @@ def test_ical_js_reads_any_zones_definition_as_zoneinfo_does(key: str) -> None:
     assert not [line for line in unfolded(ics).splitlines() if line.startswith("RDATE") and "," in line]
     read = read_with_ical_js(ics)
     assert [event["start"] for event in read] == [zulu(moment) for moment in moments]
+
+
+LONDON = ZoneInfo("Europe/London")
+# London's sessions, on the clock there: before and between the two cities' spring changes
+# (New York 2027-03-14, London 2027-03-28, when they are four hours apart, not five) and after both.
+LONDON_SESSIONS = [
+    datetime(2027, 1, 11, 10, 0, tzinfo=LONDON),
+    datetime(2027, 3, 15, 10, 0, tzinfo=LONDON),
+    datetime(2027, 3, 29, 10, 0, tzinfo=LONDON),
+]
+HOME_SESSION = datetime(2027, 3, 15, 9, 0, tzinfo=CLINIC_ZONE)
+
+
+@pytest.fixture
+def two_cities(
+    december: Any, patient: User, therapist: Therapist, massage_type: MassageType
+) -> tuple[list[Appointment], Appointment]:
+    """Carol's sessions in London and one at home, written straight to the table, with what booking owes."""
+    home = default_location()  # the clinic's own, first: London comes second
+    london = LocationFactory(
+        name="London Marylebone", address="1 Baker Street, London NW1 6XE", time_zone="Europe/London"
+    )
+    room = RoomFactory(location=london, name="Garden room")
+    away = [
+        AppointmentFactory(patient=patient, therapist=therapist, massage_type=massage_type, room=room, start=start)
+        for start in LONDON_SESSIONS
+    ]
+    at_home = AppointmentFactory(patient=patient, therapist=therapist, massage_type=massage_type, start=HOME_SESSION)
+    assert at_home.location == home
+    for appointment in [*away, at_home]:
+        outbox.record_booked(appointment, now=timezone.now())
+    return away, at_home
+
+
+def zones_of(ics: bytes) -> list[str]:
+    return [str(zone["TZID"]) for zone in icalendar.Calendar.from_ical(ics).walk("VTIMEZONE")]
+
+
+def test_a_session_in_another_zone_reads_back_at_its_instant_in_ical_js(
+    two_cities: tuple[list[Appointment], Appointment], patient: User, therapist: Therapist
+) -> None:
+    away, at_home = two_cities
+    by_uid = {f"appointment-{appointment.pk}@127.0.0.1": appointment for appointment in [*away, at_home]}
+    dispatch_due_notifications()
+    invitations = sent_calendars(Kind.CONFIRMATION) + sent_calendars(Kind.THERAPIST_NEW)
+    assert len(invitations) == 2 * len(by_uid)
+    downloads = Client()
+    downloads.force_login(patient)
+    files = [downloads.get(f"/appointments/{appointment.pk}/calendar.ics").content for appointment in by_uid.values()]
+
+    for ics in [*invitations, *files]:
+        (event,) = read_with_ical_js(ics)
+        appointment = by_uid[event["uid"]]
+        assert (event["start"], event["end"]) == (zulu(appointment.start), zulu(appointment.end))
+        # Each file defines its one zone: the session's location's.
+        assert event["tzid"] == appointment.zone.key
+        assert zones_of(ics) == [appointment.zone.key]
+    # 10:00 in London on 15 March 2027 is 10:00Z (still GMT), while New York is on EDT already.
+    london_files = [ics for ics in files if b"London Marylebone" in ics]
+    assert [read_with_ical_js(ics)[0]["start"] for ics in london_files] == [
+        "2027-01-11T10:00:00Z",
+        "2027-03-15T10:00:00Z",
+        "2027-03-29T09:00:00Z",  # BST
+    ]
+    assert "LOCATION:London Marylebone\\, 1 Baker Street\\, London NW1 6XE" in unfolded(london_files[0])
+
+
+def test_a_feed_of_sessions_in_two_zones_carries_both_and_reads_right_in_ical_js(
+    two_cities: tuple[list[Appointment], Appointment], patient: User, therapist: Therapist
+) -> None:
+    away, at_home = two_cities
+    feed = Client().get(f"/therapist/feed/{therapist.calendar_token}.ics").content
+    # The clinic's zone (the feed's X-WR-TIMEZONE) first, then London.
+    assert zones_of(feed) == ["America/New_York", "Europe/London"]
+    events = read_with_ical_js(feed)
+    # Built on 15 December, the feed reaches 90 days ahead: up to 15 March, not the 29th.
+    expected = sorted([*away[:2], at_home], key=lambda appointment: appointment.start)
+    assert [(event["start"], event["tzid"]) for event in events] == [
+        (zulu(appointment.start), appointment.zone.key) for appointment in expected
+    ]
+    assert [event["start"] for event in events] == [
+        "2027-01-11T10:00:00Z",
+        "2027-03-15T10:00:00Z",
+        "2027-03-15T13:00:00Z",
+    ]
+    # London's definition is the invitation's, word for word.
+    dispatch_due_notifications()
+    invitation = next(ics for ics in sent_calendars(Kind.CONFIRMATION) if b"TZID=Europe/London" in ics)
+    london_zone = re.search(r"BEGIN:VTIMEZONE\r\nTZID:Europe/London\r\n.*?END:VTIMEZONE\r\n", unfolded(feed), re.DOTALL)
+    assert london_zone is not None
+    assert vtimezone_text(invitation) == london_zone.group(0)
