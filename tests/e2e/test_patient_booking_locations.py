@@ -19,7 +19,7 @@ from tests.conftest import CLINIC_ZONE
 from tests.e2e.conftest import check_accessibility, login, screenshot
 from tests.e2e.test_patient_booking import pick_tuesday_at, wait_until_ready
 from tests.factories import PASSWORD, LocationFactory, RoomFactory, TherapistFactory
-from therapists.models import WorkingHours
+from therapists.models import Therapist, WorkingHours
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,9 +30,11 @@ UPTOWN_ADDRESS = "200 Beacon Street, Boston, MA 02116"
 def uptown(site_catalogue: dict[str, Any]) -> Location:
     """Uptown, the clinic's second location: one room, and Eve, who works there on Tuesdays."""
     default_location()  # the personas' location comes first
-    location = LocationFactory(name="Uptown", address=UPTOWN_ADDRESS, phone="+16175550188", display_order=5)
+    location: Location = LocationFactory.create(
+        name="Uptown", address=UPTOWN_ADDRESS, phone="+16175550188", display_order=5
+    )
     RoomFactory(location=location, name="Room A")
-    eve = TherapistFactory(display_name="Eve Evans", massage_types=[site_catalogue["deep_tissue"]])
+    eve: Therapist = TherapistFactory.create(display_name="Eve Evans", massage_types=[site_catalogue["deep_tissue"]])
     WorkingHours.objects.create(therapist=eve, location=location, weekday=1, start=time(9), end=time(17))
     return location
 
