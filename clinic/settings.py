@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "notifications",
     "portal",
     "website",
+    "frontdesk",
     "clinic.two_factor.apps.TwoFactorConfig",
 ]
 

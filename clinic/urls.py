@@ -11,6 +11,7 @@ from clinic.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/dashboard/", include("website.dashboard_urls")),
+    path("admin/calendar/", include("frontdesk.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/therapist/", include("portal.api_urls")),
     path("api/v1/", include("booking.api.urls")),

@@ -24,6 +24,7 @@ LAYERS = {
     "notifications": {"clinic", "booking", "locations", "therapists"},
     "portal": {"clinic", "audit", "locations", "therapists", "booking", "notifications"},
     "website": {"clinic", "audit", "locations", "therapists", "booking", "notifications", "portal"},
+    "frontdesk": {"clinic", "audit", "locations", "therapists", "booking", "notifications"},
 }
 
 
