@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from booking import services
-from booking.models import MassageType, Status
+from booking.models import Appointment, MassageType, Status
+from locations.models import Location, default_location
 from tests.conftest import CLINIC_ZONE
-from tests.factories import AppointmentFactory, TimeOffFactory
+from tests.factories import AppointmentFactory, LocationFactory, RoomFactory, TimeOffFactory, room_of
+from therapists.models import Therapist
 from website import dashboard
 
 
@@ -135,3 +140,51 @@ def test_the_dashboard_page_shows_the_figures(week, history, front_desk_client: 
     assert "11.1 %" in page
     assert "09:00\u201310:00 Deep tissue, Alice Archer (Confirmed)" in page
     assert "less than 24 hours before their start" in page
+
+
+@pytest.mark.django_db
+def test_todays_sessions_name_the_room_and_with_one_location_no_more(week, front_desk_client: Client) -> None:
+    page = front_desk_client.get(reverse("admin_dashboard")).content.decode()
+    carol = Therapist.objects.get(display_name="Carol Chen")
+    room = room_of(carol)
+    assert f'(Confirmed)</a> <span class="where">{room.name}</span>' in page
+    assert room.location.name not in page
+
+
+def _today_in_london(patient, therapist, massage_type, hour: int) -> Appointment:
+    london = Location.objects.get(name="London Marylebone")
+    room = RoomFactory(location=london, name=f"Garden room {hour}")
+    start = datetime(2026, 3, 2, hour, 0, tzinfo=ZoneInfo("Europe/London"))
+    return AppointmentFactory(patient=patient, therapist=therapist, massage_type=massage_type, room=room, start=start)
+
+
+@pytest.mark.django_db
+def test_with_several_locations_each_session_says_where_in_its_own_time(
+    clock, patient, therapist, massage_type, front_desk_client: Client
+) -> None:
+    default_location()  # the clinic's own first
+    LocationFactory(name="London Marylebone", address="1 Baker Street, London NW1 6XE", time_zone="Europe/London")
+    # 15:00 in London on Monday 2 March is 10:00 in the clinic's zone: today.
+    _today_in_london(patient, therapist, massage_type, 15)
+    page = front_desk_client.get(reverse("admin_dashboard")).content.decode()
+    assert "15:00\u201316:00 GMT Deep tissue, Alice Archer (Confirmed)" in page
+    assert '<span class="where">London Marylebone, Garden room 15</span>' in page
+
+
+@pytest.mark.django_db
+def test_the_dashboard_costs_the_same_for_many_sessions_at_many_locations(
+    clock, patient, therapist, massage_type, front_desk_client: Client
+) -> None:
+    default_location()
+    LocationFactory(name="London Marylebone", address="1 Baker Street, London NW1 6XE", time_zone="Europe/London")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert front_desk_client.get(reverse("admin_dashboard")).status_code == 200
+        return len(captured)
+
+    _today_in_london(patient, therapist, massage_type, 8)
+    one = queries()
+    for hour in (10, 12, 14, 16):
+        _today_in_london(patient, therapist, massage_type, hour)
+    assert queries() == one
