@@ -27,7 +27,7 @@ from booking.models import Appointment, MassageType
 from clinic.errors import error_body
 from clinic.models import User, normalize_phone
 from frontdesk.access import desk_api
-from frontdesk.calendar import card
+from frontdesk.calendar import card, first_visit
 from frontdesk.callers import NewCallerForm, create_caller
 from frontdesk.refusals import explain, staff_horizon
 from locations.models import Location, Room
@@ -116,9 +116,8 @@ def _refused(exc: BookingError, **context: Any) -> JsonResponse:
 
 
 def _answer(appointment: Appointment, *, now: datetime, status: int = 200) -> JsonResponse:
-    fresh = Appointment.objects.select_related("patient", "massage_type", "therapist", "room__location").get(
-        pk=appointment.pk
-    )
+    related = ("patient", "massage_type", "therapist", "room__location")
+    fresh = Appointment.objects.select_related(*related).annotate(first_visit=first_visit()).get(pk=appointment.pk)
     return JsonResponse({"appointment": card(fresh, now=now, zone=fresh.room.location.zone)}, status=status)
 
 

@@ -67,6 +67,14 @@ class _Week:
     closures: list[RoomClosure]
 
 
+def first_visit() -> Exists:
+    """Return the annotation of whether a session is its patient's first with the clinic (a subquery, no query)."""
+    earlier = Appointment.objects.filter(patient_id=OuterRef("patient_id"), start__lt=OuterRef("start")).exclude(
+        status=Status.CANCELLED
+    )
+    return ~Exists(earlier)
+
+
 def _load(location: Location, day_from: date, day_to: date, *, therapist_id: int | None, room_id: int | None) -> _Week:
     start, end = clinic_day_bounds(day_from, day_to, location.zone)
     weekdays = sorted({(day_from + timedelta(days=n)).weekday() for n in range((day_to - day_from).days + 1)})
@@ -84,9 +92,6 @@ def _load(location: Location, day_from: date, day_to: date, *, therapist_id: int
         if therapist_ids
         else []
     )
-    earlier = Appointment.objects.filter(patient_id=OuterRef("patient_id"), start__lt=OuterRef("start")).exclude(
-        status=Status.CANCELLED
-    )
     sessions = Appointment.objects.active().filter(room__location=location, start__lt=end, blocked_until__gt=start)
     if therapist_id is not None:
         sessions = sessions.filter(therapist_id=therapist_id)
@@ -94,7 +99,7 @@ def _load(location: Location, day_from: date, day_to: date, *, therapist_id: int
         sessions = sessions.filter(room_id=room_id)
     appointments = list(
         sessions.select_related("patient", "massage_type", "therapist", "room")
-        .annotate(first_visit=~Exists(earlier))
+        .annotate(first_visit=first_visit())
         .order_by("start")
     )
     rooms = list(Room.objects.filter(location=location).filter(Q(is_active=True) | Q(pk=room_id)).order_by("name"))
