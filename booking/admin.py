@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import models, transaction
 from django.db.models import Count, QuerySet
 from django.forms import CheckboxSelectMultiple
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -34,6 +38,19 @@ from booking.exceptions import BookingError
 from booking.models import Appointment, MassageType, Status
 from clinic.admin_lookups import AllowListedLookups
 from clinic.models import User
+
+# The cancel service may learn to skip the patient's notice; until then the patient is always told.
+CANCEL_CAN_SKIP_NOTICE = "notify_patient" in inspect.signature(services.cancel).parameters
+
+
+class BulkCancelForm(forms.Form):
+    """The confirmation of a bulk cancel: why, and whether the patients are told."""
+
+    reason = forms.CharField(
+        max_length=300, widget=forms.Textarea(attrs={"rows": 2}), help_text="Kept on each appointment."
+    )
+    notify = forms.BooleanField(required=False, initial=True, label="Tell the patients by e-mail")
+
 
 # Where a refusal of the first, rolled-back save waits for the form of the second pass.
 REFUSAL_ATTR = "_appointment_refusal"
@@ -276,16 +293,31 @@ class AppointmentAdmin(AllowListedLookups):
         if count:
             self.message_user(request, f"{count} appointment(s) {done}.", messages.SUCCESS)
 
-    @admin.action(description="Cancel the selected appointments (the patients are notified)", permissions=["change"])
-    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
-        self._each(
-            request,
-            queryset,
-            lambda a, now: services.cancel(
-                appointment=a, by=staff(request), reason="Cancelled by the clinic.", now=now
-            ),
-            "cancelled",
-        )
+    @admin.action(description="Cancel the selected appointments…", permissions=["change"])
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> HttpResponse | None:
+        """Ask for a reason and whether to tell the patients, then cancel each through the service."""
+        form = BulkCancelForm(request.POST if request.POST.get("confirm") else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            options = {"notify_patient": form.cleaned_data["notify"]} if CANCEL_CAN_SKIP_NOTICE else {}
+            self._each(
+                request,
+                queryset,
+                lambda a, now: services.cancel(appointment=a, by=staff(request), reason=reason, now=now, **options),
+                "cancelled",
+            )
+            return None
+        rows = queryset.select_related("patient", "therapist", "massage_type", "room__location").order_by("start")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Cancel the selected appointments",
+            "opts": self.model._meta,
+            "appointments": [(appointment, describe_appointment(appointment)) for appointment in rows],
+            "form": form,
+            "can_skip_notice": CANCEL_CAN_SKIP_NOTICE,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/booking/appointment/cancel_selected.html", context)
 
     @admin.action(description="Mark the selected sessions completed", permissions=["change"])
     def mark_completed(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
