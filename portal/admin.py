@@ -99,7 +99,7 @@ class WorkingHoursFormSet(BaseInlineFormSet):
 
     refusal: ClassVar[str | None] = None
 
-    def kept_forms(self) -> list[forms.Form]:
+    def kept_forms(self) -> list[forms.ModelForm]:
         """Return the rows the week will hold: stored rows not marked for removal, and new rows filled in."""
         kept = []
         for index, form in enumerate(self.forms):

@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from locations.models import Location
 from tests.conftest import CLINIC_ZONE
 from tests.factories import TherapistFactory, TimeOffFactory, WorkingHoursFactory
-from locations.models import Location
 from therapists.models import Therapist, TimeOff, Weekday, WorkingHours, local_span
 
 MONDAY = Weekday.MONDAY
