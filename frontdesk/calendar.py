@@ -107,8 +107,19 @@ def _load(location: Location, day_from: date, day_to: date, *, therapist_id: int
     return _Week(hours, time_off, appointments, rooms, closures)
 
 
-def card(appointment: Appointment, *, now: datetime, zone: ZoneInfo) -> dict[str, object]:
+def _link_patterns() -> tuple[str, str]:
+    # Reversed once per page, not once per session: a busy day has dozens.
+    return (
+        reverse("admin:booking_appointment_change", args=[0]).replace("/0/", "/{}/"),
+        reverse("frontdesk:history", args=[0]).replace("/0/", "/{}/"),
+    )
+
+
+def card(
+    appointment: Appointment, *, now: datetime, zone: ZoneInfo, links: tuple[str, str] | None = None
+) -> dict[str, object]:
     """Return what a session shows in its cell and its panel (never its health notes), in the zone."""
+    admin_link, history_link = links or _link_patterns()
     start = appointment.start.astimezone(zone)
     end = appointment.end.astimezone(zone)
     patient = appointment.patient
@@ -134,8 +145,8 @@ def card(appointment: Appointment, *, now: datetime, zone: ZoneInfo) -> dict[str
         "new_patient": bool(getattr(appointment, "first_visit", False)),
         "can_change": confirmed and appointment.start > now,
         "can_mark": appointment.status != Status.CANCELLED and appointment.start <= now,
-        "admin_url": reverse("admin:booking_appointment_change", args=[appointment.pk]),
-        "history_url": reverse("frontdesk:history", args=[appointment.pk]),
+        "admin_url": admin_link.format(appointment.pk),
+        "history_url": history_link.format(appointment.pk),
     }
 
 
@@ -202,7 +213,8 @@ def build(
         room_id=room.pk if room else None,
     )
     days = [day_from + timedelta(days=n) for n in range((day_to - day_from).days + 1)]
-    cards = {a.pk: card(a, now=now, zone=location.zone) for a in week.appointments}
+    links = _link_patterns()
+    cards = {a.pk: card(a, now=now, zone=location.zone, links=links) for a in week.appointments}
     for appointment in week.appointments:
         minutes = (appointment.end - appointment.start).total_seconds() / 60
         cards[appointment.pk]["rows"] = max(1, min(32, -(-int(minutes) // grid)))

@@ -21,7 +21,7 @@ from audit.models import Event
 from booking.availability import monday_of
 from booking.intake import Pressure
 from booking.models import Appointment, MassageType
-from frontdesk import calendar
+from frontdesk import calendar, markup
 from frontdesk.access import desk_page
 from frontdesk.api import CANCEL_CAN_SKIP_NOTICE
 from locations.models import Location, Room
@@ -90,6 +90,7 @@ def _context(request: HttpRequest, grid: calendar.Calendar, *, view: str, day: d
         **admin.site.each_context(request),
         "title": "Calendar",
         "grid": grid,
+        "rows": markup.rows_html(grid, view=view),
         "config": config,
         "pressures": Pressure.choices,
         **extra,

@@ -55,7 +55,9 @@ def busy_day(therapists: int, sessions: int, massage_type: MassageType | None = 
     staff = []
     for number in range(therapists):
         user = UserFactory(email=f"busy{number}@example.test", first_name=f"Busy{number}", last_name="Therapist")
-        therapist = TherapistFactory(user=user, display_name=f"Busy therapist {number:02d}", massage_types=[massage_type])
+        therapist = TherapistFactory(
+            user=user, display_name=f"Busy therapist {number:02d}", massage_types=[massage_type]
+        )
         weekly_hours(therapist, start=time(9), end=time(17))
         staff.append(therapist)
     patients = [UserFactory(email=f"busy-patient{n}@example.test") for n in range(sessions)]

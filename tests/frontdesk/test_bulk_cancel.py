@@ -37,7 +37,7 @@ def test_the_action_shows_a_confirmation_and_cancels_nothing_yet(
     assert response.status_code == 200
     html = response.content.decode()
     assert "Reason for cancelling" in html
-    assert "Alice Archer 10:00-11:00" in html and "Bob Baker 14:00-15:00" in html
+    assert "Deep tissue with Alice Archer" in html and "Deep tissue with Bob Baker" in html
     assert "Tell the patients by e-mail" in html
     assert Appointment.objects.filter(status=Status.CANCELLED).count() == 0
     assert not Notification.objects.filter(kind=NotificationKind.CANCELLATION).exists()

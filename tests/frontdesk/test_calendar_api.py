@@ -185,13 +185,17 @@ def test_a_cell_taken_meanwhile_is_refused_with_the_nearest_free_times_and_no_ne
     assert response.status_code == 409
     error = error_of(response)
     assert error["code"] == "slot_taken"
-    assert "Carol Chen already has Deep tissue with Bob Baker 10:00-11:00" in error["message"]
+    assert "Carol Chen already has Deep tissue with Bob Baker" in error["message"]
     assert "The nearest free times that day are 13:00." in error["message"]
     assert not User.objects.filter(first_name="Nina").exists()
 
 
 def test_a_move_into_a_taken_cell_is_explained_and_changes_nothing(
-    clock, front_desk_client: Client, therapist: Therapist, patient: User, other_patient: User,
+    clock,
+    front_desk_client: Client,
+    therapist: Therapist,
+    patient: User,
+    other_patient: User,
     massage_type: MassageType,
 ) -> None:
     mine = services.book(patient=patient, therapist=therapist, massage_type=massage_type, start=at(9))
@@ -200,20 +204,26 @@ def test_a_move_into_a_taken_cell_is_explained_and_changes_nothing(
     response = post(front_desk_client, "move", {"appointment": mine.pk, "start": at(14, 30).isoformat()})
 
     assert response.status_code == 409
-    assert "already has Deep tissue with Bob Baker 14:00-15:00" in error_of(response)["message"]
+    assert "Carol Chen already has Deep tissue with Bob Baker" in error_of(response)["message"]
     assert "nearest free times" in error_of(response)["message"]
     mine.refresh_from_db()
     assert mine.start == at(9)
 
 
 def test_a_move_to_another_therapist_goes_through_the_reschedule_service(
-    clock, front_desk_client: Client, therapist: Therapist, other_therapist: Therapist, patient: User,
+    clock,
+    front_desk_client: Client,
+    therapist: Therapist,
+    other_therapist: Therapist,
+    patient: User,
     massage_type: MassageType,
 ) -> None:
     mine = services.book(patient=patient, therapist=therapist, massage_type=massage_type, start=at(9))
 
     response = post(
-        front_desk_client, "move", {"appointment": mine.pk, "start": at(15).isoformat(), "therapist": other_therapist.pk}
+        front_desk_client,
+        "move",
+        {"appointment": mine.pk, "start": at(15).isoformat(), "therapist": other_therapist.pk},
     )
 
     assert response.status_code == 200
@@ -261,7 +271,11 @@ def test_outcomes_are_recorded_once_the_session_has_started(
 
 
 def test_the_next_free_time_for_a_massage_with_anyone_or_one_therapist(
-    clock, front_desk_client: Client, therapist: Therapist, other_therapist: Therapist, patient: User,
+    clock,
+    front_desk_client: Client,
+    therapist: Therapist,
+    other_therapist: Therapist,
+    patient: User,
     massage_type: MassageType,
 ) -> None:
     location = default_location().pk

@@ -46,8 +46,13 @@ def test_the_front_desk_and_the_owner_open_the_calendar(
 
 
 def test_the_day_shows_each_session_with_its_marks_and_the_kinds_of_busy_time(
-    clock, front_desk_client: Client, therapist: Therapist, other_therapist: Therapist, patient: User,
-    other_patient: User, massage_type: MassageType,
+    clock,
+    front_desk_client: Client,
+    therapist: Therapist,
+    other_therapist: Therapist,
+    patient: User,
+    other_patient: User,
+    massage_type: MassageType,
 ) -> None:
     services.book(patient=patient, therapist=therapist, massage_type=massage_type, start=at(10))
     # Bob came before: his Wednesday session is not his first.
@@ -65,7 +70,10 @@ def test_the_day_shows_each_session_with_its_marks_and_the_kinds_of_busy_time(
 
     assert "Wednesday 4 March 2026" in html
     assert "Carol Chen, 10:00: Deep tissue with Alice Archer, 10:00\N{EN DASH}11:00, Confirmed, new patient" in html
-    assert "Dan Diaz, 14:00: Deep tissue with Bob Baker, 14:00\N{EN DASH}15:00, Confirmed, red flags in the intake\"" in html
+    assert (
+        'Dan Diaz, 14:00: Deep tissue with Bob Baker, 14:00\N{EN DASH}15:00, Confirmed, red flags in the intake"'
+        in html
+    )
     assert "Carol Chen, 11:00: room turnover" in html
     assert "Carol Chen, 12:00: break" in html
     assert "Dan Diaz, 16:00: time off (Holiday)" in html
