@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -67,19 +67,21 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def _id(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
-    value = data.get(name)
-    if value in (None, ""):
+def _id(data: Any, name: str, *, required: bool = True) -> int | None:
+    value: Any = data.get(name)
+    if value is None or value == "":
         if required:
             raise BadRequest("Please check the highlighted fields.", {name: "This field is required."})
         return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadRequest("Please check the highlighted fields.", {name: "A whole number is required."})
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except ValueError:
         raise BadRequest("Please check the highlighted fields.", {name: "A whole number is required."}) from None
 
 
-def _start(data: dict[str, Any], name: str = "start") -> datetime:
+def _start(data: Any, name: str = "start") -> datetime:
     value = data.get(name)
     moment = parse_datetime(value) if isinstance(value, str) else None
     if moment is None or timezone.is_naive(moment):
@@ -89,8 +91,8 @@ def _start(data: dict[str, Any], name: str = "start") -> datetime:
     return moment
 
 
-def _get(model: type, pk: int | None, name: str) -> Any:
-    found = model.objects.filter(pk=pk).first() if pk is not None else None
+def _get(model: type[Model], pk: int | None, name: str) -> Any:
+    found = model._default_manager.filter(pk=pk).first() if pk is not None else None
     if found is None:
         raise BadRequest("Please check the highlighted fields.", {name: "Not found."})
     return found
@@ -98,6 +100,7 @@ def _get(model: type, pk: int | None, name: str) -> Any:
 
 def _appointment(data: dict[str, Any]) -> Appointment:
     pk = _id(data, "appointment")
+    assert pk is not None  # required
     found = Appointment.objects.select_related("massage_type", "therapist", "room__location", "patient").filter(pk=pk)
     appointment = found.first()
     if appointment is None:
@@ -244,12 +247,12 @@ def _intake(data: dict[str, Any]) -> services.IntakeData:
     if not isinstance(given, dict):
         raise BadRequest("Please check the highlighted fields.", {"intake": "An object of intake answers."})
     pain = given.get("pain_level")
-    if pain in ("", None):
+    if pain is None or pain == "":
         pain_level = None
     else:
         try:
-            pain_level = int(pain)
-        except (TypeError, ValueError):
+            pain_level = int(str(pain))
+        except ValueError:
             raise BadRequest("Please check the intake answers.", {"pain_level": "A number from 0 to 10."}) from None
     return services.IntakeData(
         focus_areas=str(given.get("focus_areas") or "")[:300],

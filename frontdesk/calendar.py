@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models.expressions import Combinable
 from django.urls import reverse
 
 from booking.availability import clinic_day_bounds
@@ -67,7 +68,7 @@ class _Week:
     closures: list[RoomClosure]
 
 
-def first_visit() -> Exists:
+def first_visit() -> Combinable:
     """Return the annotation of whether a session is its patient's first with the clinic (a subquery, no query)."""
     earlier = Appointment.objects.filter(patient_id=OuterRef("patient_id"), start__lt=OuterRef("start")).exclude(
         status=Status.CANCELLED

@@ -51,31 +51,35 @@ def therapist_client(therapist: Therapist) -> Client:
 
 def busy_day(therapists: int, sessions: int, massage_type: MassageType | None = None) -> list[Appointment]:
     """Give `therapists` therapists 09:00-17:00 every day and spread `sessions` 45-minute sessions over Wednesday."""
-    massage_type = massage_type or MassageTypeFactory(name="Busy day massage", duration_minutes=45, buffer_minutes=15)
-    staff = []
+    kind: MassageType = massage_type or MassageTypeFactory.create(
+        name="Busy day massage", duration_minutes=45, buffer_minutes=15
+    )
+    staff: list[Therapist] = []
     for number in range(therapists):
-        user = UserFactory(email=f"busy{number}@example.test", first_name=f"Busy{number}", last_name="Therapist")
-        therapist = TherapistFactory(
-            user=user, display_name=f"Busy therapist {number:02d}", massage_types=[massage_type]
+        user: User = UserFactory.create(
+            email=f"busy{number}@example.test", first_name=f"Busy{number}", last_name="Therapist"
+        )
+        therapist: Therapist = TherapistFactory.create(
+            user=user, display_name=f"Busy therapist {number:02d}", massage_types=[kind]
         )
         weekly_hours(therapist, start=time(9), end=time(17))
         staff.append(therapist)
-    patients = [UserFactory(email=f"busy-patient{n}@example.test") for n in range(sessions)]
+    patients: list[User] = [UserFactory.create(email=f"busy-patient{n}@example.test") for n in range(sessions)]
     rows = []
     for n in range(sessions):
-        therapist = staff[n % therapists]
+        lane = staff[n % therapists]
         start = at(9) + timedelta(hours=n // therapists)
         rows.append(
             Appointment(
                 patient=patients[n],
-                therapist=therapist,
-                massage_type=massage_type,
-                room=room_of(therapist),
+                therapist=lane,
+                massage_type=kind,
+                room=room_of(lane),
                 start=start,
                 end=start + timedelta(minutes=45),
                 blocked_until=start + timedelta(hours=1),
                 status=Status.CONFIRMED,
-                price=massage_type.price,
+                price=kind.price,
                 red_flags=["recent_injury"] if n % 7 == 0 else [],
                 provider_consulted=n % 7 == 0,
             )
