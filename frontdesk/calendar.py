@@ -50,6 +50,8 @@ class Calendar:
     columns: list[Column]
     grid_minutes: int
     sessions: dict[int, dict[str, object]] = field(default_factory=dict)
+    # Who works at the location in the range: the room view's booking form asks which of them.
+    therapists: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def rows(self) -> list[tuple[int, time, list[tuple[Column, Cell]]]]:
@@ -178,6 +180,7 @@ def _room_lane(day: date, room_id: int, week: _Week, location: Location, cards: 
         away=[((c.start, c.end), c.reason) for c in week.closures if c.room_id == room_id],
         sessions=[_booked(a, cards) for a in week.appointments if a.room_id == room_id],
         away_state="room-closed",
+        shows="therapist",
     )
 
 
@@ -228,7 +231,9 @@ def build(
         columns.append(
             Column(key, label, day, therapist_id, room_id, lane_cells(rows, grid, lane, now=now, label=label))
         )
-    return Calendar(location, days, times, columns, grid, cards)
+    working = {span.therapist_id: span.therapist.display_name for span in week.hours if span.location_id == location.pk}
+    staff = sorted(working.items(), key=lambda item: (item[1], item[0]))
+    return Calendar(location, days, times, columns, grid, cards, staff)
 
 
 def _lanes(

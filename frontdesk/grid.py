@@ -72,6 +72,9 @@ class Lane:
     away: list[tuple[Interval, str]]  # time off, or a room's closures, with the reason
     sessions: list[Booked]
     away_state: str = TIME_OFF
+    # What a session's card names besides the patient and massage: its room in a therapist's
+    # lane, its therapist in a room's.
+    shows: str = "room"
 
 
 def rows_of_day(day: date, first: time, last: time, zone: ZoneInfo, grid_minutes: int) -> list[datetime]:
@@ -104,14 +107,19 @@ def _covering(moment: datetime, spans: list[Interval]) -> bool:
     return any(start <= moment < end for start, end in spans)
 
 
-def session_words(card: dict[str, object]) -> str:
-    """Return how a session is read out: massage, patient, status, and its marks."""
-    words = f"{card['massage']} with {card['patient']}, {card['time']}, {card['status_label']}"
-    if card.get("red_flags"):
-        words += ", red flags in the intake"
+def session_words(card: dict[str, object], shows: str = "room") -> str:
+    """Return how a session is read out: the words its card shows, in the same order.
+
+    The same words as on screen (a cell's name must contain its visible text, for those who
+    speak to their screen reader what they see), with commas for the pauses.
+    """
+    words = [str(card["patient"])]
     if card.get("new_patient"):
-        words += ", new patient"
-    return words
+        words.append("new patient")
+    if card.get("red_flags"):
+        words.append("red flags")
+    words += [str(card["massage"]), str(card["time"]), str(card["status_label"]), str(card[shows])]
+    return ", ".join(words)
 
 
 def cell_at(moment: datetime, step: timedelta, lane: Lane, *, now: datetime, label: str) -> Cell:
@@ -120,7 +128,7 @@ def cell_at(moment: datetime, step: timedelta, lane: Lane, *, now: datetime, lab
     for booked in lane.sessions:
         if booked.start <= moment < booked.end or (moment <= booked.start < moment + step):
             first = moment <= booked.start < moment + step
-            words = session_words(booked.card)
+            words = session_words(booked.card, lane.shows)
             if first:
                 return Cell(moment, SESSION, f"{prefix}: {words}", session=booked.card, session_id=booked.id)
             return Cell(moment, CONTINUES, f"{prefix}: {words} continues", session_id=booked.id)

@@ -9,16 +9,14 @@ from frontdesk.calendar import Calendar, Column
 from frontdesk.grid import Cell
 
 
-def _card(cell: Cell, column: Column, *, view: str) -> str:
+def _card(cell: Cell, column: Column) -> str:
     session = cell.session or {}
     marks = ""
     if session.get("new_patient"):
-        marks += ' <span class="fd-new">New</span>'
+        marks += ' <span class="fd-new">New patient</span>'
     if session.get("red_flags"):
-        marks += ' <span class="fd-flag" title="Red flags in the intake">\u2691</span>'
-    where = ""
-    if view == "day":
-        where = f" · {escape(session['room'] if column.therapist_id else session['therapist'])}"
+        marks += ' <span class="fd-flag">Red flags</span>'
+    where = f" · {escape(session['room'] if column.therapist_id is not None else session['therapist'])}"
     draggable = ' draggable="true"' if session.get("can_change") else ""
     return (
         f'<div class="fd-card fd-status-{escape(session["status"])} fd-span-{session["rows"]}" aria-hidden="true"'
@@ -28,7 +26,7 @@ def _card(cell: Cell, column: Column, *, view: str) -> str:
     )
 
 
-def _cell(index: int, cell: Cell, column: Column, *, view: str) -> str:
+def _cell(index: int, cell: Cell, column: Column) -> str:
     lane = ""
     if column.therapist_id is not None:
         lane += f' data-therapist="{column.therapist_id}"'
@@ -37,7 +35,7 @@ def _cell(index: int, cell: Cell, column: Column, *, view: str) -> str:
     if cell.session_id is not None:
         lane += f' data-session="{cell.session_id}"'
     if cell.session is not None:
-        inside = _card(cell, column, view=view)
+        inside = _card(cell, column)
     elif cell.note:
         inside = f'<span class="fd-note" aria-hidden="true">{escape(cell.note)}</span>'
     else:
@@ -49,13 +47,13 @@ def _cell(index: int, cell: Cell, column: Column, *, view: str) -> str:
     )
 
 
-def rows_html(grid: Calendar, *, view: str) -> list[tuple[bool, str, SafeString]]:
+def rows_html(grid: Calendar) -> list[tuple[bool, str, SafeString]]:
     """Return each row of the grid as (on the hour, its time, its cells' HTML)."""
     return [
         (
             moment.minute == 0,
             f"{moment:%H:%M}",
-            mark_safe("".join(_cell(index, cell, column, view=view) for column, cell in cells)),  # noqa: S308 (escaped above)
+            mark_safe("".join(_cell(index, cell, column) for column, cell in cells)),  # noqa: S308 (escaped above)
         )
         for index, moment, cells in grid.rows
     ]

@@ -61,7 +61,6 @@ def _link(name: str, **params: Any) -> str:
 
 def _context(request: HttpRequest, grid: calendar.Calendar, *, view: str, day: date, **extra: Any) -> dict[str, Any]:
     location = grid.location
-    therapists = {column.therapist_id: column.label for column in grid.columns if column.therapist_id is not None}
     config = {
         "view": view,
         "location": location.pk,
@@ -73,7 +72,7 @@ def _context(request: HttpRequest, grid: calendar.Calendar, *, view: str, day: d
             "frontdesk:version", location=location.pk, date=grid.days[0].isoformat(), days=len(grid.days)
         ),
         "sessions": {str(pk): data for pk, data in grid.sessions.items()},
-        "therapists": extra.pop("therapist_list", [{"id": pk, "name": name} for pk, name in therapists.items()]),
+        "therapists": [{"id": pk, "name": name} for pk, name in grid.therapists],
         "can_skip_notice": CANCEL_CAN_SKIP_NOTICE,
         "urls": {
             "patients": reverse("frontdesk:patients"),
@@ -90,7 +89,7 @@ def _context(request: HttpRequest, grid: calendar.Calendar, *, view: str, day: d
         **admin.site.each_context(request),
         "title": "Calendar",
         "grid": grid,
-        "rows": markup.rows_html(grid, view=view),
+        "rows": markup.rows_html(grid),
         "config": config,
         "pressures": Pressure.choices,
         **extra,
@@ -158,7 +157,6 @@ def week_view(request: HttpRequest) -> HttpResponse:
         day=monday,
         therapist=therapist,
         room=room,
-        therapist_list=[{"id": therapist.pk, "name": str(therapist)}] if therapist else [],
         day_label=f"{therapist or room}, week of Monday {monday.day} {monday:%B %Y}",
         locations=locations,
         lanes_therapists=list(Therapist.objects.active().filter(working_hours__location=location).distinct()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from clinic.models import User
 from tests.admin.conftest import staff_groups  # noqa: F401  (the migration's groups)
 from tests.conftest import CLINIC_ZONE
 from tests.e2e.conftest import check_accessibility, login, screenshot
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, room_of
 
 DAY = "/admin/calendar/?date=2026-03-04"
 TABLET = {"width": 1024, "height": 768}
@@ -47,6 +48,11 @@ def cell(page: Page, label: str) -> Any:
     return page.get_by_role("gridcell", name=label, exact=True)
 
 
+def session_cell(page: Page, label: str) -> Any:
+    """Return the cell whose name starts with the label (the rest names the room or therapist)."""
+    return page.get_by_role("gridcell", name=re.compile("^" + re.escape(label)))
+
+
 def counter() -> tuple[list[str], Callable[[str], None]]:
     actions: list[str] = []
     return actions, actions.append
@@ -73,9 +79,12 @@ def test_a_phone_booking_for_a_known_patient_takes_four_actions_after_the_click(
     act("confirm")
 
     expect(
-        cell(page, "Carol Chen, 10:00: Deep tissue with Alice Archer, 10:00\N{EN DASH}11:00, Confirmed, new patient")
+        session_cell(
+            page, "Carol Chen, 10:00: Alice Archer, new patient, Deep tissue, 10:00\N{EN DASH}11:00, Confirmed"
+        )
     ).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Booked: Deep tissue with Alice Archer")
+    check_accessibility(page)  # the grid with a session in it
     assert len(actions) <= 4, actions
     booked = Appointment.objects.get(patient=patient)
     assert (booked.start, booked.therapist, booked.status) == (at(10), site_catalogue["carol"], Status.CONFIRMED)
@@ -95,9 +104,9 @@ def test_a_new_caller_is_booked_with_name_and_phone(calendar: Page, site_catalog
     dialog.get_by_role("button", name="Confirm booking").click()
 
     expect(
-        cell(
+        session_cell(
             page,
-            "Dan Diaz, 15:00: Trigger point therapy with Nina Novak, 15:00\N{EN DASH}15:45, Confirmed, new patient",
+            "Dan Diaz, 15:00: Nina Novak, new patient, Trigger point therapy, 15:00\N{EN DASH}15:45, Confirmed",
         )
     ).to_be_visible()
     caller = User.objects.get(first_name="Nina")
@@ -128,8 +137,8 @@ def test_a_session_is_moved_with_the_keyboard(calendar: Page, patient: User, sit
     )
     page.reload()
 
-    start = cell(
-        page, "Carol Chen, 09:00: Deep tissue with Alice Archer, 09:00\N{EN DASH}10:00, Confirmed, new patient"
+    start = session_cell(
+        page, "Carol Chen, 09:00: Alice Archer, new patient, Deep tissue, 09:00\N{EN DASH}10:00, Confirmed"
     )
     start.click()
     page.get_by_role("dialog").get_by_role("button", name="Close").click()
@@ -172,9 +181,9 @@ def test_a_session_is_cancelled_with_a_reason(calendar: Page, patient: User, sit
     )
     page.reload()
 
-    cell(page, "Carol Chen, 13:00: Deep tissue with Alice Archer, 13:00\N{EN DASH}14:00, Confirmed, new patient").press(
-        "Enter"
-    )
+    session_cell(
+        page, "Carol Chen, 13:00: Alice Archer, new patient, Deep tissue, 13:00\N{EN DASH}14:00, Confirmed"
+    ).press("Enter")
     dialog = page.get_by_role("dialog", name="Alice Archer: Deep tissue")
     dialog.get_by_role("button", name="History").click()
     expect(dialog.locator("#fd-history")).to_contain_text("Booked")
@@ -202,7 +211,39 @@ def test_the_calendar_shows_a_booking_made_elsewhere_by_itself(
     )
 
     expect(
-        cell(page, "Dan Diaz, 11:00: Deep tissue with Bob Baker, 11:00\N{EN DASH}12:00, Confirmed, new patient")
+        session_cell(page, "Dan Diaz, 11:00: Bob Baker, new patient, Deep tissue, 11:00\N{EN DASH}12:00, Confirmed")
     ).to_be_visible(timeout=8000)
     expect(page.get_by_role("status")).to_contain_text("The calendar was updated")
     screenshot(page, "front-desk-day-updated")
+
+
+def test_a_room_cell_books_with_a_chosen_therapist_and_the_week_shows_it(
+    calendar: Page, live_server: Any, patient: User, site_catalogue: dict
+) -> None:
+    page = calendar
+    carol = site_catalogue["carol"]
+    room = room_of(carol)
+    page.get_by_role("link", name="By room").click()
+    check_accessibility(page)
+
+    cell(page, f"{room.name}, 13:00: free").click()
+    dialog = page.get_by_role("dialog", name=f"Book in {room.name}, 13:00")
+    dialog.get_by_label("Therapist").select_option(label="Carol Chen")
+    dialog.get_by_label("Find the patient by name, e-mail or phone").fill("archer")
+    dialog.get_by_role("button", name="Alice Archer").click()
+    dialog.get_by_label("Swedish massage, 60 min").check()
+    dialog.get_by_role("button", name="Confirm booking").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Booked: Swedish massage with Alice Archer")
+    booked = Appointment.objects.get(patient=patient)
+    assert (booked.room, booked.therapist, booked.start) == (room, carol, at(13))
+    screenshot(page, "front-desk-day-by-room")
+
+    page.goto(f"{live_server.url}/admin/calendar/week/?date=2026-03-04&therapist={carol.pk}")
+    expect(
+        session_cell(
+            page, "Wed 4 Mar, 13:00: Alice Archer, new patient, Swedish massage, 13:00\N{EN DASH}14:00, Confirmed"
+        )
+    ).to_be_visible()
+    check_accessibility(page)
+    screenshot(page, "front-desk-week")

@@ -69,9 +69,11 @@ def test_the_day_shows_each_session_with_its_marks_and_the_kinds_of_busy_time(
     html = front_desk_client.get(f"{DAY_URL}?date=2026-03-04").content.decode()
 
     assert "Wednesday 4 March 2026" in html
-    assert "Carol Chen, 10:00: Deep tissue with Alice Archer, 10:00\N{EN DASH}11:00, Confirmed, new patient" in html
+    # The service chose the rooms; each label ends with its room's name.
+    alice = "Alice Archer, new patient, Deep tissue, 10:00\N{EN DASH}11:00, Confirmed, Room of"
+    assert f'aria-label="Carol Chen, 10:00: {alice}' in html
     assert (
-        'Dan Diaz, 14:00: Deep tissue with Bob Baker, 14:00\N{EN DASH}15:00, Confirmed, red flags in the intake"'
+        'aria-label="Dan Diaz, 14:00: Bob Baker, red flags, Deep tissue, 14:00\N{EN DASH}15:00, Confirmed, Room of'
         in html
     )
     assert "Carol Chen, 11:00: room turnover" in html
