@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.models import Event, Kind
+from clinic import dates
 from clinic.models import User
 
 
@@ -40,5 +41,4 @@ def record(
 
 def when(moment: datetime) -> str:
     """Return a moment as events word it: clinic time with its zone's abbreviation."""
-    local = timezone.localtime(moment)
-    return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+    return f"{dates.moment(moment)} {dates.zone_abbreviation(moment)}"

@@ -18,6 +18,7 @@ from booking import rooms, services
 from booking.exceptions import BookingError, SlotTaken, SlotUnavailable
 from booking.intake import RED_FLAGS
 from booking.models import Appointment, MassageType, Status
+from clinic import dates
 from clinic.models import User
 from therapists.models import Therapist, TimeOff, WorkingHours
 
@@ -38,14 +39,13 @@ def _local(moment: datetime) -> datetime:
 
 
 def _day(moment: datetime) -> str:
-    local = _local(moment)
-    return f"{local:%a} {local.day} {local:%b}"
+    return dates.short_day(_local(moment))
 
 
 def describe_appointment(appointment: Appointment) -> str:
-    """Return e.g. 'Deep tissue with Alice Archer 10:00-11:00 (+15 min turnover) on Wed 4 Mar'."""
+    """Return e.g. 'Deep tissue with Alice Archer 10:00-11:00 AM (+15 min turnover) on Wed, Mar 4'."""
     patient = appointment.patient.get_full_name() or appointment.patient.email
-    span = f"{_local(appointment.start):%H:%M}-{_local(appointment.end):%H:%M}"
+    span = dates.clock_span(_local(appointment.start), _local(appointment.end))
     turnover = int((appointment.blocked_until - appointment.end).total_seconds() // 60)
     extra = f" (+{turnover} min turnover)" if turnover else ""
     return f"{appointment.massage_type} with {patient} {span}{extra} on {_day(appointment.start)}"
@@ -69,11 +69,11 @@ def describe_schedule(*, therapist: Therapist, start: datetime) -> str:
     """Return the therapist's working hours and time off on the start's date, to explain an unavailable slot."""
     day = timezone.localdate(start)
     spans = WorkingHours.objects.filter(therapist=therapist, weekday=day.weekday()).order_by("start")
-    hours = ", ".join(f"{span.start:%H:%M}-{span.end:%H:%M}" for span in spans) or "none"
+    hours = ", ".join(dates.clock_span(span.start, span.end) for span in spans) or "none"
     text = f"{therapist} works {hours} on {_day(start)}"
     day_start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
     away = TimeOff.objects.filter(therapist=therapist).overlapping(day_start, day_start + timedelta(days=1))
-    leaves = [f"{_local(off.start):%a %d %b %H:%M} to {_local(off.end):%a %d %b %H:%M}" for off in away]
+    leaves = [f"{dates.short_moment(_local(off.start))} to {dates.short_moment(_local(off.end))}" for off in away]
     if leaves:
         text += f", with time off {'; '.join(leaves)}"
     return text + "."
@@ -158,7 +158,9 @@ class AppointmentChangeForm(_AppointmentForm):
         super().__init__(*args, **kwargs)
         if "room" in self.fields:
             self.fields["room"].required = False
-            self.fields["room"].help_text = (
+            self.fields[
+                "room"
+            ].help_text = (
                 "Another room at the same location. Left empty, a moved session keeps its room when it is free."
             )
 

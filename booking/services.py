@@ -30,6 +30,7 @@ from booking.exceptions import (
 )
 from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
+from clinic import dates
 from clinic.models import User
 from locations.models import Room
 from therapists.models import Therapist, WorkingHours
@@ -212,14 +213,16 @@ def _unavailable_message(therapist: Therapist, massage_type: MassageType, start:
     grid = settings.BOOKING_SLOT_GRID_MINUTES
     local = timezone.localtime(start)
     if local.minute % grid or local.second or local.microsecond:
-        message = f"Sessions start on the {grid}-minute grid ({local:%H}:00, {local:%H}:{grid:02d}, ...)."
+        hour = local.replace(minute=0, second=0, microsecond=0)
+        grid_times = f"{dates.clock(hour)}, {dates.clock(hour.replace(minute=grid))}"
+        message = f"Sessions start on the {grid}-minute grid ({grid_times}, ...)."
     else:
         message = f"{therapist} is not available for a {massage_type.duration_minutes}-minute session at that time."
     before = [moment for moment in free if moment < start]
     after = [moment for moment in free if moment > start]
     nearest = ([max(before)] if before else []) + ([min(after)] if after else [])
     if nearest:
-        times = " or ".join(f"{timezone.localtime(moment):%H:%M}" for moment in nearest)
+        times = " or ".join(dates.clock(moment) for moment in nearest)
         message += f" The nearest free times that day are {times}."
     else:
         message += f" {therapist} has no free time that day."
@@ -239,8 +242,7 @@ def _check_patient_free(
         return
     zone = timezone.get_default_timezone()
     clash_start, clash_end = clash.start.astimezone(zone), clash.end.astimezone(zone)
-    day = f"{clash_start:%A} {clash_start.day} {clash_start:%B %Y}"
-    when = f"{day}, {clash_start:%H:%M}-{clash_end:%H:%M} ({clash_start:%Z})"
+    when = f"{dates.long_day(clash_start, zone)}, {dates.clock_span(clash_start, clash_end, zone)} ({clash_start:%Z})"
     who = "The patient already has" if staff else "You already have"
     raise PatientBusy(
         f"{who} a session at that time: {clash.massage_type} with {clash.therapist} on {when}. "
@@ -440,17 +442,30 @@ def _check_change_window(*, appointment: Appointment, by: User, now: datetime, a
 
 
 @transaction.atomic
-def cancel(*, appointment: Appointment, by: User, reason: str = "", now: datetime | None = None) -> Appointment:
-    """Cancel the appointment within the policy (staff and its therapist always may), freeing its slot."""
+def cancel(
+    *,
+    appointment: Appointment,
+    by: User,
+    reason: str = "",
+    notify_patient: bool = True,
+    now: datetime | None = None,
+) -> Appointment:
+    """Cancel the appointment within the policy (staff and its therapist always may), freeing its slot.
+
+    Staff may leave the patient's notice out (they told the patient on the phone); the
+    therapist is told either way.
+    """
     now = now or timezone.now()
     locked = locks.lock_appointment(appointment.pk)
     _check_change_window(appointment=locked, by=by, now=now, action="cancelled")
+    if not notify_patient and not (_is_staff(by) and _acts_for_clinic(by, locked)):
+        raise NotAllowed("Only the clinic's staff may cancel without telling the patient.")
     locked.status = Status.CANCELLED
     locked.cancelled_at = now
     locked.cancelled_by = by
     locked.cancellation_reason = reason[:300]
     locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"])
-    outbox.record_cancelled(locked, now=now)
+    outbox.record_cancelled(locked, now=now, notify_patient=notify_patient)
     _event(
         Kind.CANCELLED,
         locked,
@@ -460,6 +475,7 @@ def cancel(*, appointment: Appointment, by: User, reason: str = "", now: datetim
         # Whether a reason was given, never its words: a patient may write about their health,
         # and the history can never be erased. The reason stays on the appointment.
         reason_given=bool(locked.cancellation_reason),
+        patient_notified=notify_patient,
     )
     return locked
 

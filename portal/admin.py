@@ -24,6 +24,7 @@ from django.utils.html import format_html
 
 from booking.exceptions import BookingError
 from booking.models import Appointment
+from clinic import dates
 from clinic.admin_lookups import AllowListedLookups
 from clinic.models import User
 from locations.models import Location
@@ -263,7 +264,7 @@ class TherapistAdmin(AllowListedLookups):
             self.message_user(
                 request,
                 f"{len(outside)} booked session(s) of {therapist} now fall outside the working hours and stay "
-                f"booked, the first on {first:%A %d %B at %H:%M}. "
+                f"booked, the first on {dates.moment(first, first.tzinfo)}. "
                 "To cancel them, add time off over them.",
                 messages.WARNING,
             )

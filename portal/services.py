@@ -20,6 +20,7 @@ from booking import locks
 from booking import services as booking_services
 from booking.exceptions import BookingError, InvalidBooking, InvalidTransition, NotAllowed
 from booking.models import Appointment, Status
+from clinic import dates
 from clinic.models import User
 from locations.models import Location, default_location
 from therapists.models import (
@@ -97,8 +98,8 @@ def span_problems(spans: Sequence[Span]) -> dict[int, str]:
         # Touching spans (12:00-13:00 then 13:00-17:00) are fine; only a real overlap is refused.
         if span.start < reach.end:
             problems[index] = (
-                f"{Weekday(span.weekday).label} {span.start:%H:%M}-{span.end:%H:%M} "
-                f"overlaps {reach.start:%H:%M}-{reach.end:%H:%M}."
+                f"{Weekday(span.weekday).label} {dates.clock_span(span.start, span.end)} "
+                f"overlaps {dates.clock_span(reach.start, reach.end)}."
             )
         if span.end > reach.end:
             reach = span
@@ -146,7 +147,7 @@ def set_working_hours(*, therapist: Therapist, spans: Sequence[Span], by: User |
         raise InvalidSchedule("These working hours overlap or are not valid.") from exc
     several = len(names) > 1
     week = [
-        f"{Weekday(s.weekday).label[:3]} {s.start:%H:%M}-{s.end:%H:%M}"
+        f"{Weekday(s.weekday).label[:3]} {dates.clock_span(s.start, s.end)}"
         + (f" at {names[s.location_id]}" if several and s.location_id is not None else "")
         for s in placed
     ]

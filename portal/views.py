@@ -20,6 +20,7 @@ from audit.models import Event
 from booking.exceptions import BookingError
 from booking.models import Appointment
 from booking.services import has_started
+from clinic import dates
 from locations.models import Location
 from portal import services
 from portal.feed import build_feed
@@ -217,7 +218,7 @@ def working_hours(request: HttpRequest, therapist: Therapist) -> HttpResponse:
                     messages.warning(
                         request,
                         f"{len(outside)} booked session(s) now fall outside your hours and stay booked, "
-                        f"the first on {first:%A %d %B at %H:%M}. "
+                        f"the first on {dates.moment(first, first.tzinfo)}. "
                         "To cancel them, add time off over them.",
                     )
                 return redirect("therapists:working_hours")

@@ -107,7 +107,10 @@ def test_a_taken_slot_is_a_form_error_naming_the_clash(
         ADD_URL, _add_data(other_patient, therapist, massage_type, WED_10 + timedelta(minutes=30))
     )
     errors = _form_errors(response)
-    assert "Carol Chen already has Deep tissue with Alice Archer 10:00-11:00 (+15 min turnover) on Wed 4 Mar" in errors
+    assert (
+        "Carol Chen already has Deep tissue with Alice Archer 10:00\u201311:00 AM (+15 min turnover) on Wed, Mar 4"
+        in errors
+    )
     assert Appointment.objects.count() == 1
     assert not Notification.objects.exclude(appointment=booked).exists()
 
@@ -121,7 +124,9 @@ def test_the_turnover_buffer_is_respected(
     response = admin_client.post(
         ADD_URL, _add_data(other_patient, other_therapist, massage_type, WED_10 + timedelta(hours=1))
     )
-    assert "Dan Diaz already has Deep tissue with Alice Archer 10:00-11:00 (+15 min turnover)" in _form_errors(response)
+    assert "Dan Diaz already has Deep tissue with Alice Archer 10:00\u201311:00 AM (+15 min turnover)" in _form_errors(
+        response
+    )
     assert Appointment.objects.count() == 1
     response = admin_client.post(
         ADD_URL, _add_data(other_patient, other_therapist, massage_type, WED_10 + timedelta(minutes=75))
@@ -137,7 +142,7 @@ def test_outside_working_hours_is_a_form_error_with_the_day_hours(
     response = admin_client.post(ADD_URL, _add_data(patient, therapist, massage_type, WED_10.replace(hour=12)))
     errors = _form_errors(response)
     assert "not available" in errors
-    assert "Carol Chen works 09:00-12:00, 13:00-17:00 on Wed 4 Mar" in errors
+    assert "Carol Chen works 9:00 AM\u201312:00 PM, 1:00\u20135:00 PM on Wed, Mar 4" in errors
     assert not Appointment.objects.exists()
 
 
@@ -147,7 +152,7 @@ def test_time_off_is_named_when_the_slot_is_unavailable(
 ) -> None:
     TimeOffFactory(therapist=therapist, start=WED_10.replace(hour=9), end=WED_10.replace(hour=17), reason="Course")
     response = admin_client.post(ADD_URL, _add_data(patient, therapist, massage_type, WED_10))
-    assert "with time off Wed 04 Mar 09:00 to Wed 04 Mar 17:00" in _form_errors(response)
+    assert "with time off Wed, Mar 4, 9:00 AM to Wed, Mar 4, 5:00 PM" in _form_errors(response)
     assert not Appointment.objects.exists()
 
 
@@ -188,7 +193,7 @@ def test_a_refused_move_keeps_everything_as_it_was(
     # The intake edit and the move arrive together; the move is refused, so neither is kept.
     data = _change_data(booked, start=WED_10.replace(hour=14, minute=30), focus_areas="neck")
     response = admin_client.post(_change_url(booked), data)
-    assert "Carol Chen already has Deep tissue with Bob Baker 14:00-15:00 (+15 min turnover) on Wed 4 Mar" in (
+    assert "Carol Chen already has Deep tissue with Bob Baker 2:00\u20133:00 PM (+15 min turnover) on Wed, Mar 4" in (
         _form_errors(response)
     )
     booked.refresh_from_db()

@@ -138,7 +138,7 @@ def test_the_dashboard_page_shows_the_figures(week, history, front_desk_client: 
     assert "20.0 %" in page
     assert "1 late cancellation(s) of 9 appointment(s)" in page
     assert "11.1 %" in page
-    assert "09:00\u201310:00 Deep tissue, Alice Archer (Confirmed)" in page
+    assert "9:00\u201310:00 AM Deep tissue, Alice Archer (Confirmed)" in page
     assert "less than 24 hours before their start" in page
 
 
@@ -167,7 +167,7 @@ def test_with_several_locations_each_session_says_where_in_its_own_time(
     # 15:00 in London on Monday 2 March is 10:00 in the clinic's zone: today.
     _today_in_london(patient, therapist, massage_type, 15)
     page = front_desk_client.get(reverse("admin_dashboard")).content.decode()
-    assert "15:00\u201316:00 GMT Deep tissue, Alice Archer (Confirmed)" in page
+    assert "3:00\u20134:00 PM GMT Deep tissue, Alice Archer (Confirmed)" in page
     assert '<span class="where">London Marylebone, Garden room 15</span>' in page
 
 

@@ -63,7 +63,7 @@ def test_a_span_inside_a_long_span_is_a_form_error_even_with_one_between(therapi
     data = _therapist_data(therapist, [(6, "18:00", "23:00"), (6, "19:00", "20:00"), (6, "21:00", "22:00")])
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert "overlaps 18:00-23:00" in response.content.decode()
+    assert "overlaps 6:00\u201311:00 PM" in response.content.decode()
     assert not WorkingHours.objects.filter(therapist=therapist, start=time(18)).exists()
 
 

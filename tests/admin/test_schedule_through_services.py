@@ -85,7 +85,10 @@ def test_the_owner_moves_a_break_and_the_week_is_exactly_the_new_spans(
     assert _week(therapist) == monday + [span for span in before if span[0] != 0]
     [event] = Event.objects.filter(kind=Kind.HOURS_CHANGED, therapist_id=therapist.pk)
     assert event.actor == admin_user
-    assert "Mon 09:00-14:00, Mon 15:00-17:00, Mon 18:00-20:00, Tue 09:00-12:00" in event.summary
+    assert (
+        "Mon 9:00 AM\u20132:00 PM, Mon 3:00\u20135:00 PM, Mon 6:00\u20138:00 PM, Tue 9:00 AM\u201312:00 PM"
+        in event.summary
+    )
 
 
 def test_removing_rows_on_the_therapist_page_removes_them_through_the_service(
@@ -106,7 +109,7 @@ def test_overlapping_spans_are_a_form_error_and_nothing_changes(
     data = {**_page_data(therapist, {}, [(0, time(11), time(12, 30))]), "bio": "Sports massage."}
     response = admin_client.post(_change_url(therapist), data)
     assert response.status_code == 200
-    assert "Monday 11:00-12:30 overlaps 09:00-12:00." in response.content.decode()
+    assert "Monday 11:00 AM\u201312:30 PM overlaps 9:00 AM\u201312:00 PM." in response.content.decode()
     assert _week(therapist) == before
     therapist.refresh_from_db()
     assert therapist.bio == "Licensed massage therapist."
@@ -133,7 +136,8 @@ def test_hours_that_leave_a_booked_session_outside_warn_as_the_portal_does(
     assert sessions_outside_hours(therapist, timezone.now()) == [booked]
     assert (
         "1 booked session(s) of Carol Chen now fall outside the working hours and stay booked, "
-        "the first on Wednesday 04 March at 10:00. To cancel them, add time off over them." in _messages(response)
+        "the first on Wednesday, March 4, 2026 at 10:00 AM. To cancel them, add time off over them."
+        in _messages(response)
     )
     booked.refresh_from_db()
     assert booked.status == Status.CONFIRMED

@@ -43,7 +43,7 @@ def test_booking_records_who_booked_what_and_when(session: Any, patient: User) -
     assert event.kind == Kind.BOOKED
     assert event.actor == patient
     assert event.patient_id == patient.pk
-    assert "Wed 04 Mar 2026 10:00 EST" in event.summary
+    assert "Wednesday, March 4, 2026 at 10:00 AM EST" in event.summary
     assert event.data["start"] == session.start.isoformat()
 
 
@@ -123,8 +123,8 @@ def test_schedule_changes_record_who_changed_them(clock: time_machine.Traveller,
     events = list(Event.objects.filter(therapist_id=therapist.pk).order_by("pk"))
     assert [e.kind for e in events] == [Kind.HOURS_CHANGED, Kind.TIME_OFF_ADDED, Kind.TIME_OFF_REMOVED]
     assert all(e.actor == therapist.user for e in events)
-    assert "Mon 09:00-13:00" in events[0].summary
-    assert "Fri 06 Mar 2026 09:00 EST" in events[1].summary
+    assert "Mon 9:00 AM\u20131:00 PM" in events[0].summary
+    assert "Friday, March 6, 2026 at 9:00 AM EST" in events[1].summary
 
 
 @pytest.mark.django_db
@@ -178,7 +178,7 @@ def test_the_therapist_sees_the_sessions_history_in_the_portal(
     page = client_for(therapist.user).get(f"/therapist/sessions/{session.pk}/").content.decode()
 
     assert "History" in page
-    assert "Moved" in page and "Wed 04 Mar 2026 14:00 EST" in page
+    assert "Moved" in page and "Wednesday, March 4, 2026 at 2:00 PM EST" in page
 
 
 @pytest.mark.django_db

@@ -43,7 +43,7 @@ def test_a_patient_cannot_hold_two_sessions_at_once_with_two_therapists(
 
     assert (refused.value.code, refused.value.status) == ("patient_busy", 409)
     assert "You already have a session at that time" in refused.value.message
-    assert "Deep tissue with Carol Chen on Wednesday 4 March 2026, 10:00-11:00 (EST)" in refused.value.message
+    assert "Deep tissue with Carol Chen on Wednesday, March 4, 2026, 10:00\u201311:00 AM (EST)" in refused.value.message
     assert Appointment.objects.filter(patient=patient).count() == 1
 
 
@@ -96,7 +96,7 @@ def test_staff_cannot_book_a_patient_into_two_sessions_at_once(
         book(patient, other_therapist, massage_type, at(4, 10), by=admin_user)
 
     assert "The patient already has a session at that time" in refused.value.message
-    assert "10:00-11:00 (EST)" in refused.value.message
+    assert "10:00\u201311:00 AM (EST)" in refused.value.message
 
 
 def test_a_reschedule_onto_the_patients_other_session_is_refused_and_keeps_the_booking(
@@ -109,7 +109,7 @@ def test_a_reschedule_onto_the_patients_other_session_is_refused_and_keeps_the_b
         services.reschedule(appointment=movable, by=patient, start=at(4, 10, 45))
 
     assert refused.value.code == "patient_busy"
-    assert "Wednesday 4 March 2026, 10:00-11:00 (EST)" in refused.value.message
+    assert "Wednesday, March 4, 2026, 10:00\u201311:00 AM (EST)" in refused.value.message
     movable.refresh_from_db()
     assert (movable.start, movable.sequence) == (at(4, 15), 0)
 
@@ -147,7 +147,7 @@ def test_the_api_answers_409_patient_busy(
     assert response.status_code == 409
     error = error_of(response)
     assert error["code"] == "patient_busy"
-    assert "10:00-11:00 (EST)" in error["message"]
+    assert "10:00\u201311:00 AM (EST)" in error["message"]
     assert Appointment.objects.filter(patient=patient).count() == 1
 
 

@@ -21,7 +21,7 @@ def test_an_off_grid_time_names_the_grid_and_the_nearest_times(
         services.book(patient=patient, therapist=therapist, massage_type=massage_type, start=at(14, 40), by=admin_user)
 
     assert "15-minute grid" in refused.value.message
-    assert "The nearest free times that day are 14:30 or 14:45." in refused.value.message
+    assert "The nearest free times that day are 2:30 PM or 2:45 PM." in refused.value.message
 
 
 @pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_a_time_outside_the_hours_offers_the_nearest_free_ones(
         services.book(patient=patient, therapist=therapist, massage_type=massage_type, start=at(12, 15), by=admin_user)
 
     assert "Carol Chen is not available for a 60-minute session at that time." in refused.value.message
-    assert "The nearest free times that day are 11:00 or 13:00." in refused.value.message
+    assert "The nearest free times that day are 11:00 AM or 1:00 PM." in refused.value.message
 
 
 @pytest.mark.django_db

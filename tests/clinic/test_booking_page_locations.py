@@ -186,7 +186,7 @@ def test_my_appointments_say_where_each_session_is_in_its_zone(
     assert 'data-time-zone="America/Chicago"' in chicago
     assert f'data-location="{lakeside.pk}"' in chicago
     assert 'data-start="2026-03-06T09:00:00-06:00"' in chicago
-    assert "Free to cancel or move online until Thursday, March 5 at 9:00 AM." in chicago
+    assert "Free to cancel or move online until Thursday, March 5, 2026 at 9:00 AM." in chicago
     downtown = default_location()
     assert escape(f"{downtown.name} · {downtown.address}") in boston
     assert "Friday, March 6, 2026 at 3:00 PM" in boston and "(EST)" in boston

@@ -74,14 +74,14 @@ def test_a_booking_three_days_ahead_shows_its_deadline_and_the_buttons(
     assert shown["change_policy_reason"] == ""
 
     confirmed = patient_client.get(reverse("booking_confirmed", args=[later.pk])).content.decode()
-    assert "online until <strong>Wednesday, March 4 at 10:00 AM</strong>" in confirmed
+    assert "online until <strong>Wednesday, March 4, 2026 at 10:00 AM</strong>" in confirmed
 
     listed = patient_client.get(reverse("my_appointments")).content.decode()
     card = listed[listed.index(f'id="appointment-{later.pk}"') :].split("</li>")[0]
     assert 'data-can-change="true"' in card
     assert 'data-action="cancel"' in card
     assert 'data-action="reschedule"' in card
-    assert "Free to cancel or move online until Wednesday, March 4 at 10:00 AM." in card
+    assert "Free to cancel or move online until Wednesday, March 4, 2026 at 10:00 AM." in card
 
 
 def test_the_api_list_and_item_say_the_same(

@@ -292,7 +292,7 @@ def test_the_confirmation_page_shows_the_booking_to_its_patient(
     assert "Wednesday, March 4, 2026 at 10:00 AM" in html
     assert "Carol Chen" in html
     assert f'href="/appointments/{appointment.pk}/calendar.ics"' in html
-    assert "Tuesday, March 3 at 10:00 AM" in html  # the free cancellation deadline
+    assert "Tuesday, March 3, 2026 at 10:00 AM" in html  # the free cancellation deadline
 
 
 @pytest.mark.django_db

@@ -74,9 +74,29 @@ describe("clinicFormat", () => {
     assert.equal(format.hourOf("2026-03-04T23:30:00Z"), 18);
   });
 
-  test("says when in words", () => {
-    assert.equal(format.when("2026-03-03T15:00:00Z"), "Tuesday, March 3 at 10:00 AM");
-    assert.equal(format.longDate("2026-03-03T15:00:00Z"), "Tuesday, March 3");
+  test("says when in words, in the style the server writes", () => {
+    assert.equal(format.when("2026-03-03T15:00:00Z"), "Tuesday, March 3, 2026 at 10:00 AM");
+    assert.equal(format.longDate("2026-03-03T15:00:00Z"), "Tuesday, March 3, 2026");
+    assert.equal(format.shortWhen("2026-03-04T15:00:00Z"), "Wed, Mar 4, 10:00 AM");
+  });
+
+  test("writes the clock with a plain space before AM or PM, noon and midnight as 12", () => {
+    assert.equal(format.time("2026-03-04T15:00:00Z"), "10:00 AM");
+    assert.equal(format.time("2026-03-04T17:00:00Z"), "12:00 PM");
+    assert.equal(format.time("2026-03-04T05:00:00Z"), "12:00 AM");
+    assert.equal(format.time("2026-03-04T20:45:00Z"), "3:45 PM");
+  });
+
+  test("writes a span with one AM or PM, or both when it crosses noon", () => {
+    assert.equal(format.span("2026-03-04T15:00:00Z", "2026-03-04T16:00:00Z"), "10:00\u201311:00 AM");
+    assert.equal(format.span("2026-03-04T16:30:00Z", "2026-03-04T17:30:00Z"), "11:30 AM\u201312:30 PM");
+    assert.equal(format.span("2026-03-04T19:00:00Z", "2026-03-04T20:30:00Z"), "2:00\u20133:30 PM");
+  });
+
+  test("keeps the wall clock on both sides of the spring change", () => {
+    // 9:00 AM on the Saturday before the change is 14:00Z, on the Monday after it 13:00Z.
+    assert.equal(format.when("2026-03-07T14:00:00Z"), "Saturday, March 7, 2026 at 9:00 AM");
+    assert.equal(format.when("2026-03-09T13:00:00Z"), "Monday, March 9, 2026 at 9:00 AM");
   });
 
   test("names the zone as it is at that instant", () => {
@@ -106,7 +126,7 @@ describe("clinic dates shown in a browser far from the clinic", () => {
     assert.equal(format.shortDay("2026-03-04"), "Wed, Mar 4");
     assert.equal(format.weekday("2026-03-04"), "Wed");
     assert.equal(format.monthDay("2026-03-04"), "Mar 4");
-    assert.equal(format.longDay("2026-03-04"), "Wednesday, March 4");
+    assert.equal(format.longDay("2026-03-04"), "Wednesday, March 4, 2026");
   });
 
   test("and instants stay in the clinic's zone", () => {
@@ -130,5 +150,8 @@ describe("formatForZone", () => {
     assert.notEqual(other, format);
     assert.equal(other.timeZone, "Europe/London");
     assert.equal(other.time("2026-03-04T14:00:00Z"), "2:00 PM");
+    // London changes its clocks three weeks after Boston: 9:00 AM there is 08:00Z in summer time.
+    assert.equal(other.when("2026-03-30T08:00:00Z"), "Monday, March 30, 2026 at 9:00 AM");
+    assert.equal(other.shortWhen("2026-03-27T09:00:00Z"), "Fri, Mar 27, 9:00 AM");
   });
 });

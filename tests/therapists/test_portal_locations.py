@@ -130,7 +130,7 @@ def test_spans_of_one_day_never_overlap_wherever_they_are(
     ]
     response = client_for(therapist.user).post(reverse("therapists:working_hours"), hours_data(rows))
     assert response.status_code == 400
-    assert "Tuesday 11:00-15:00 overlaps 09:00-12:00." in response.content.decode()
+    assert "Tuesday 11:00 AM\u20133:00 PM overlaps 9:00 AM\u201312:00 PM." in response.content.decode()
 
 
 # --- The API's working hours -------------------------------------------------------------
@@ -209,13 +209,13 @@ def test_a_london_session_is_on_londons_date_with_londons_clock_its_location_and
     tuesday = client.get(reverse("therapists:day"), {"date": "2026-03-03"}).content.decode()
     assert "No sessions on this day." in tuesday
     wednesday = client.get(reverse("therapists:day"), {"date": "2026-03-04"}).content.decode()
-    assert "00:30\u201301:30 GMT" in wednesday
+    assert "12:30\u20131:30 AM GMT" in wednesday
     assert "London Marylebone · Garden room" in wednesday
     assert "Times are local time at the location: <strong>Europe/London</strong> (GMT)." in wednesday
 
     week = client.get(reverse("therapists:week"), {"date": "2026-03-04"}).content.decode()
     wednesday_column = week[week.index('id="day-20260304"') : week.index('id="day-20260305"')]
-    assert "00:30\u201301:30 GMT" in wednesday_column
+    assert "12:30\u20131:30 AM GMT" in wednesday_column
 
     detail = client.get(reverse("therapists:session", args=[session.pk])).content.decode()
     assert "London Marylebone · Garden room" in detail
@@ -242,7 +242,7 @@ def test_a_day_at_two_locations_says_each_time_is_local(
     assert (
         "Times are each session's local time at its location: <strong>America/New_York, Europe/London</strong>" in page
     )
-    assert page.index("10:00\u201311:00 GMT") < page.index("14:00\u201315:00 EST")
+    assert page.index("10:00\u201311:00 AM GMT") < page.index("2:00\u20133:00 PM EST")
 
 
 def test_the_schedule_api_gives_each_sessions_location_room_and_local_offset(

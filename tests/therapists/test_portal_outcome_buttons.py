@@ -26,7 +26,7 @@ def test_a_future_session_offers_no_outcome_buttons(therapist, patient, massage_
 
     assert not any(button in page for button in OUTCOME_BUTTONS)
     assert reverse("therapists:session_outcome", args=[session.pk]) not in page
-    assert "once it has started (Monday 2 March, 14:00)" in page
+    assert "once it has started (Monday, March 2, 2026 at 2:00 PM)" in page
 
 
 def test_once_the_session_has_started_both_buttons_are_offered_and_work(

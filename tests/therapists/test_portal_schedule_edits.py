@@ -202,7 +202,7 @@ def test_new_hours_that_leave_a_session_outside_warn_and_keep_it(therapist, pati
     response = client_for(therapist.user).post(reverse("therapists:working_hours"), data, follow=True)
     page = response.content.decode()
     assert "1 booked session(s) now fall outside your hours and stay booked" in page
-    assert "Tuesday 03 March at 15:00" in page
+    assert "Tuesday, March 3, 2026 at 3:00 PM" in page
     session.refresh_from_db()
     assert session.status == Status.CONFIRMED
 

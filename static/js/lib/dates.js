@@ -26,10 +26,16 @@ export function windowPaging(windowStart, { today, days, horizonDays }) {
   };
 }
 
-/** Build formatters that show instants and clinic dates in the clinic's time zone. */
+/**
+ * Build formatters that show instants and clinic dates in the clinic's time zone, in the style
+ * the server writes (clinic/dates.py): "Wednesday, March 4, 2026", "Wed, Mar 4", "10:00 AM",
+ * "Wednesday, March 4, 2026 at 10:00 AM", "Wed, Mar 4, 10:00 AM" and "10:00–11:00 AM".
+ */
 export function clinicFormat(timeZone) {
-  const time = new Intl.DateTimeFormat("en-US", { timeZone, hour: "numeric", minute: "2-digit" });
-  const longDate = new Intl.DateTimeFormat("en-US", { timeZone, weekday: "long", month: "long", day: "numeric" });
+  // Built from parts, so every engine writes the same text (some put a narrow no-break space before "AM").
+  const clockParts = new Intl.DateTimeFormat("en-US", { timeZone, hour: "numeric", minute: "2-digit", hourCycle: "h12" });
+  const longParts = new Intl.DateTimeFormat("en-US", { timeZone, weekday: "long", month: "long", day: "numeric", year: "numeric" });
+  const shortParts = new Intl.DateTimeFormat("en-US", { timeZone, weekday: "short", month: "short", day: "numeric" });
   const dayKey = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
   const zoneName = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "long" });
   const hour = new Intl.DateTimeFormat("en-US", { timeZone, hour: "numeric", hourCycle: "h23" });
@@ -41,23 +47,46 @@ export function clinicFormat(timeZone) {
     // Older engines lack "longGeneric": the IANA name alone is still right.
   }
   // Clinic dates are calendar dates: show them as such, whatever the browser's zone.
-  const dateOnly = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "short", month: "short", day: "numeric" });
+  const dateLong = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "long", month: "long", day: "numeric", year: "numeric" });
+  const dateShort = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "short", month: "short", day: "numeric" });
   const weekdayOnly = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "short" });
   const monthDay = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", month: "short", day: "numeric" });
-  const dateOnlyLong = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "long", month: "long", day: "numeric" });
   const asUtcDate = (isoDate) => new Date(`${isoDate}T12:00:00Z`);
+  const clockOf = (iso) => {
+    const part = Object.fromEntries(clockParts.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+    return { hoursMinutes: `${part.hour}:${part.minute}`, meridiem: part.dayPeriod.toUpperCase() };
+  };
+  const longDay = (formatter, date) => {
+    const part = Object.fromEntries(formatter.formatToParts(date).map((p) => [p.type, p.value]));
+    return `${part.weekday}, ${part.month} ${part.day}, ${part.year}`;
+  };
+  const shortDay = (formatter, date) => {
+    const part = Object.fromEntries(formatter.formatToParts(date).map((p) => [p.type, p.value]));
+    return `${part.weekday}, ${part.month} ${part.day}`;
+  };
+  const time = (iso) => {
+    const { hoursMinutes, meridiem } = clockOf(iso);
+    return `${hoursMinutes} ${meridiem}`;
+  };
   return {
     timeZone,
-    time: (iso) => time.format(new Date(iso)),
-    longDate: (iso) => longDate.format(new Date(iso)),
-    when: (iso) => `${longDate.format(new Date(iso))} at ${time.format(new Date(iso))}`,
+    time,
+    longDate: (iso) => longDay(longParts, new Date(iso)),
+    when: (iso) => `${longDay(longParts, new Date(iso))} at ${time(iso)}`,
+    shortWhen: (iso) => `${shortDay(shortParts, new Date(iso))}, ${time(iso)}`,
+    span: (startIso, endIso) => {
+      const first = clockOf(startIso);
+      const last = clockOf(endIso);
+      const start = first.meridiem === last.meridiem ? first.hoursMinutes : `${first.hoursMinutes} ${first.meridiem}`;
+      return `${start}\u2013${last.hoursMinutes} ${last.meridiem}`;
+    },
     dayOf: (iso) => dayKey.format(new Date(iso)),
-    shortDay: (isoDate) => dateOnly.format(asUtcDate(isoDate)),
+    shortDay: (isoDate) => shortDay(dateShort, asUtcDate(isoDate)),
     weekday: (isoDate) => weekdayOnly.format(asUtcDate(isoDate)),
     monthDay: (isoDate) => monthDay.format(asUtcDate(isoDate)),
     hourOf: (iso) => Number(hour.format(new Date(iso))),
     genericZone: () => genericZone,
-    longDay: (isoDate) => dateOnlyLong.format(asUtcDate(isoDate)),
+    longDay: (isoDate) => longDay(dateLong, asUtcDate(isoDate)),
     zoneName: (iso) => {
       const part = zoneName.formatToParts(new Date(iso)).find((p) => p.type === "timeZoneName");
       return part ? `${part.value} (${timeZone})` : timeZone;
