@@ -47,8 +47,8 @@ def record_booked(appointment: Appointment, *, now: datetime) -> None:
     _write(_reminder_rows(appointment, now=now), now=now)
 
 
-def record_cancelled(appointment: Appointment, *, now: datetime) -> None:
-    """Void the pending reminders and record the cancellation notices."""
+def record_cancelled(appointment: Appointment, *, now: datetime, notify_patient: bool = True) -> None:
+    """Void the pending reminders and record the cancellation notices (the patient's unless staff said not to)."""
     # Everything not yet sent is void: a late confirmation of a cancelled session would mislead.
     # Except cancellations already owed (e.g. to the therapist a move took the session from).
     _void(
@@ -59,7 +59,7 @@ def record_cancelled(appointment: Appointment, *, now: datetime) -> None:
     )
     # The calendar's CANCEL must carry a SEQUENCE above the last REQUEST's.
     sequence = appointment.sequence + 1
-    rows = [_patient_row(appointment, Kind.CANCELLATION, due_at=now, sequence=sequence)]
+    rows = [_patient_row(appointment, Kind.CANCELLATION, due_at=now, sequence=sequence)] if notify_patient else []
     # Only a therapist who was told the session is theirs is told it is gone; one a move
     # took it from already has a cancellation of their own (kept above).
     told = _therapist_last_told(appointment)
@@ -259,6 +259,15 @@ def _settle(notification_id: int, token: str, **fields: object) -> bool:
     return bool(updated)
 
 
+def can_receive_mail(address: str) -> bool:
+    """Return whether mail to the address can arrive: `.invalid` is reserved never to resolve (RFC 6761).
+
+    A caller booked by phone without an e-mail address gets one there, so no notice is owed
+    to them and none fails to send.
+    """
+    return not address.lower().rstrip(".").endswith(".invalid")
+
+
 def _patient_row(
     appointment: Appointment,
     kind: str,
@@ -326,6 +335,8 @@ def _write(rows: list[Notification], *, now: datetime) -> list[int]:
     """Insert the rows (a duplicate of an existing one is skipped) and send the due ones after commit."""
     written: list[int] = []
     for row in rows:
+        if not can_receive_mail(row.recipient):
+            continue
         try:
             # A savepoint: a duplicate must not poison the caller's transaction.
             with transaction.atomic():

@@ -442,17 +442,30 @@ def _check_change_window(*, appointment: Appointment, by: User, now: datetime, a
 
 
 @transaction.atomic
-def cancel(*, appointment: Appointment, by: User, reason: str = "", now: datetime | None = None) -> Appointment:
-    """Cancel the appointment within the policy (staff and its therapist always may), freeing its slot."""
+def cancel(
+    *,
+    appointment: Appointment,
+    by: User,
+    reason: str = "",
+    notify_patient: bool = True,
+    now: datetime | None = None,
+) -> Appointment:
+    """Cancel the appointment within the policy (staff and its therapist always may), freeing its slot.
+
+    Staff may leave the patient's notice out (they told the patient on the phone); the
+    therapist is told either way.
+    """
     now = now or timezone.now()
     locked = locks.lock_appointment(appointment.pk)
     _check_change_window(appointment=locked, by=by, now=now, action="cancelled")
+    if not notify_patient and not (_is_staff(by) and _acts_for_clinic(by, locked)):
+        raise NotAllowed("Only the clinic's staff may cancel without telling the patient.")
     locked.status = Status.CANCELLED
     locked.cancelled_at = now
     locked.cancelled_by = by
     locked.cancellation_reason = reason[:300]
     locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"])
-    outbox.record_cancelled(locked, now=now)
+    outbox.record_cancelled(locked, now=now, notify_patient=notify_patient)
     _event(
         Kind.CANCELLED,
         locked,
@@ -462,6 +475,7 @@ def cancel(*, appointment: Appointment, by: User, reason: str = "", now: datetim
         # Whether a reason was given, never its words: a patient may write about their health,
         # and the history can never be erased. The reason stays on the appointment.
         reason_given=bool(locked.cancellation_reason),
+        patient_notified=notify_patient,
     )
     return locked
 

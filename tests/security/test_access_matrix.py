@@ -106,6 +106,13 @@ API_PORTAL_OWN = answers(403, anonymous=401, therapist_a=200, therapist_b=404)
 API_PATIENT_OWN = answers(404, anonymous=401, patient_a=200)
 # Staff-only pages outside a model: the admin's sign-in for everyone else.
 ADMIN_STAFF = answers(ADMIN_LOGIN, front_desk=200, owner=200)
+# The front desk's calendar (frontdesk): staff with the appointment view and change permissions.
+# Patients and therapists signed in get 403 (a therapist's week is the portal's).
+DESK = answers(403, anonymous=ADMIN_LOGIN, front_desk=200, owner=200)
+# Its JSON endpoints answer in the API's error shape: 401 signed out, 403 without the permissions.
+DESK_API = answers(403, anonymous=401, front_desk=200, owner=200)
+# Without their parameters or body: a field error for calendar staff.
+DESK_API_EMPTY = {**DESK_API, FRONT_DESK: 400, OWNER: 400}
 
 SITE: dict[str, Probe] = {
     "healthz": Probe("/healthz", EVERYONE),
@@ -245,6 +252,17 @@ ADMIN_SITE: dict[str, Probe] = {
     # The front desk may not see the auth app at all: its index is absent for them.
     "admin/(?P<url>.*)$": Probe("/admin/no-such-page/", answers(ADMIN_LOGIN, front_desk=404, owner=404)),
     "admin/dashboard/": Probe("/admin/dashboard/", ADMIN_STAFF),
+    "admin/calendar/": Probe("/admin/calendar/", DESK),
+    "admin/calendar/week/": Probe("/admin/calendar/week/?therapist={therapist_a}", DESK),
+    "admin/calendar/version/": Probe("/admin/calendar/version/", DESK),
+    "admin/calendar/sessions/<int:pk>/history/": Probe("/admin/calendar/sessions/{appointment}/history/", DESK),
+    "admin/calendar/api/patients/": Probe("/admin/calendar/api/patients/?q=al", DESK_API),
+    "admin/calendar/api/options/": Probe("/admin/calendar/api/options/", DESK_API_EMPTY),
+    "admin/calendar/api/next-free/": Probe("/admin/calendar/api/next-free/", DESK_API_EMPTY),
+    "admin/calendar/api/book/": Probe("/admin/calendar/api/book/", DESK_API_EMPTY, method="post"),
+    "admin/calendar/api/move/": Probe("/admin/calendar/api/move/", DESK_API_EMPTY, method="post"),
+    "admin/calendar/api/cancel/": Probe("/admin/calendar/api/cancel/", DESK_API_EMPTY, method="post"),
+    "admin/calendar/api/mark/": Probe("/admin/calendar/api/mark/", DESK_API_EMPTY, method="post"),
     "admin/booking/appointment/export/": Probe("/admin/booking/appointment/export/", ADMIN_STAFF),
     # A therapist's time off is added and removed through the services on its own page, by the
     # owner only (change_therapist); the front desk views therapists and their time off.
