@@ -20,6 +20,9 @@ CHANGELIST = reverse("admin:booking_appointment_changelist")
 
 def _act(client: Client, action: str, *appointments: Appointment):
     data = {"action": action, "_selected_action": [a.pk for a in appointments], "index": 0}
+    if action == "cancel_selected":
+        # The action asks first (which sessions, the reason, whether to tell the patients).
+        data |= {"confirm": "yes", "reason": "Cancelled by the clinic.", "notify": "on"}
     return client.post(CHANGELIST, data, follow=True)
 
 
