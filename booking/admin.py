@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
@@ -38,9 +37,6 @@ from booking.exceptions import BookingError
 from booking.models import Appointment, MassageType, Status
 from clinic.admin_lookups import AllowListedLookups
 from clinic.models import User
-
-# The cancel service may learn to skip the patient's notice; until then the patient is always told.
-CANCEL_CAN_SKIP_NOTICE = "notify_patient" in inspect.signature(services.cancel).parameters
 
 
 class BulkCancelForm(forms.Form):
@@ -299,11 +295,13 @@ class AppointmentAdmin(AllowListedLookups):
         form = BulkCancelForm(request.POST if request.POST.get("confirm") else None)
         if form.is_bound and form.is_valid():
             reason = form.cleaned_data["reason"]
-            options = {"notify_patient": form.cleaned_data["notify"]} if CANCEL_CAN_SKIP_NOTICE else {}
+            notify = form.cleaned_data["notify"]
             self._each(
                 request,
                 queryset,
-                lambda a, now: services.cancel(appointment=a, by=staff(request), reason=reason, now=now, **options),
+                lambda a, now: services.cancel(
+                    appointment=a, by=staff(request), reason=reason, notify_patient=notify, now=now
+                ),
                 "cancelled",
             )
             return None
@@ -314,7 +312,6 @@ class AppointmentAdmin(AllowListedLookups):
             "opts": self.model._meta,
             "appointments": [(appointment, describe_appointment(appointment)) for appointment in rows],
             "form": form,
-            "can_skip_notice": CANCEL_CAN_SKIP_NOTICE,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/booking/appointment/cancel_selected.html", context)

@@ -6,7 +6,6 @@ shape with the reason and the nearest free times. Bodies are JSON.
 
 from __future__ import annotations
 
-import inspect
 import json
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -35,8 +34,6 @@ from therapists.models import Therapist
 
 SEARCH_LIMIT = 10
 NEXT_FREE_DAYS = 28
-# The cancel service may learn to skip the patient's notice; until then the patient is always told.
-CANCEL_CAN_SKIP_NOTICE = "notify_patient" in inspect.signature(services.cancel).parameters
 
 
 class BadRequest(Exception):
@@ -348,16 +345,11 @@ def cancel(request: HttpRequest) -> HttpResponse:
     notify = data.get("notify", True)
     if not isinstance(notify, bool):
         raise BadRequest("Please check the highlighted fields.", {"notify": "true or false."})
-    options: dict[str, Any] = {}
-    if CANCEL_CAN_SKIP_NOTICE:
-        options["notify_patient"] = notify
-    elif not notify:
-        raise BadRequest(
-            "The patient is always told of a cancellation for now.", {"notify": "Cannot be turned off yet."}
-        )
     now = timezone.now()
     try:
-        cancelled = services.cancel(appointment=appointment, by=_staff(request), reason=reason, now=now, **options)
+        cancelled = services.cancel(
+            appointment=appointment, by=_staff(request), reason=reason, notify_patient=notify, now=now
+        )
     except BookingError as exc:
         return JsonResponse(error_body(exc.code, exc.message, dict(exc.fields)), status=exc.status)
     return _answer(cancelled, now=now)

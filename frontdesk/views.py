@@ -23,7 +23,6 @@ from booking.intake import Pressure
 from booking.models import Appointment, MassageType
 from frontdesk import calendar, markup
 from frontdesk.access import desk_page
-from frontdesk.api import CANCEL_CAN_SKIP_NOTICE
 from locations.models import Location, Room
 from therapists.models import Therapist
 
@@ -73,7 +72,6 @@ def _context(request: HttpRequest, grid: calendar.Calendar, *, view: str, day: d
         ),
         "sessions": {str(pk): data for pk, data in grid.sessions.items()},
         "therapists": [{"id": pk, "name": name} for pk, name in grid.therapists],
-        "can_skip_notice": CANCEL_CAN_SKIP_NOTICE,
         "urls": {
             "patients": reverse("frontdesk:patients"),
             "options": reverse("frontdesk:options"),

@@ -73,3 +73,16 @@ def test_the_confirmed_action_cancels_each_with_the_reason_through_the_service(
         )
         assert appointment.cancelled_by == front_desk
         assert Notification.objects.filter(appointment=appointment, kind=NotificationKind.CANCELLATION).exists()
+
+
+def test_the_confirmed_action_without_notify_tells_no_patient(
+    booked: Appointment,  # noqa: F811
+    second: Appointment,
+    front_desk_client: Client,
+) -> None:
+    front_desk_client.post(CHANGELIST, _select(booked, second, confirm="yes", reason="Told by phone"), follow=True)
+
+    for appointment in (booked, second):
+        appointment.refresh_from_db()
+        assert appointment.status == Status.CANCELLED
+        assert not Notification.objects.filter(appointment=appointment, kind=NotificationKind.CANCELLATION).exists()

@@ -299,3 +299,16 @@ def test_the_history_of_a_session_lists_who_did_what(
 
     assert "Booked" in html and "Alice Archer" in html
     assert front_desk_client.get("/admin/calendar/sessions/999999/history/").status_code == 404
+
+
+def test_cancel_without_telling_the_patient_owes_them_no_notice(
+    clock, front_desk_client: Client, therapist: Therapist, patient: User, massage_type: MassageType
+) -> None:
+    mine = services.book(patient=patient, therapist=therapist, massage_type=massage_type, start=at(9))
+
+    done = post(front_desk_client, "cancel", {"appointment": mine.pk, "reason": "Told on the phone", "notify": False})
+
+    assert done.status_code == 200
+    mine.refresh_from_db()
+    assert mine.status == Status.CANCELLED
+    assert not Notification.objects.filter(appointment=mine, kind="cancellation").exists()
