@@ -5,11 +5,14 @@
 Uses a dedicated database on the same server (clinic_bench, created and migrated when
 missing) and seeds it inside a transaction that is rolled back at the end, so nothing is
 left behind and no notification is ever sent. Seeds 20 therapists (Monday-Friday
-09:00-17:00, one 60-minute type, no buffer) with about 40% of the next 30 days booked, then
-prints a table and one JSON line: find_slots for 1 and for 20 therapists over 30 days
-(median of 7 runs, alternating with the floor, and the queries it made), the floor (the same four queries materialised
-with values_list, nothing computed), their ratio, and 200 bookings through services.book.
-Prints figures only; it never fails on time.
+09:00-17:00, one 60-minute type, no buffer, a plain room each) with about 40% of the next 30
+days booked, then prints a table and one JSON line: find_slots for 1 and for 20 therapists
+over 30 days (median of 7 runs, alternating with the floor, and the queries it made), the
+floor (the engine's own queries materialised with values_list, nothing computed), their
+ratio, and 200 bookings through services.book. The rooms scenario adds a second location:
+20 more therapists sharing 10 rooms (half with a heated table, two closed half a day a
+week), sessions spread over the rooms, and a hot stone massage (15-minute buffer) that
+needs the heated table. Prints figures only; it never fails on time.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 BENCH_DATABASE = "clinic_bench"
 THERAPISTS = 20
+ROOMS = 10
 DAYS = 30
 BOOKED_SHARE = 0.4
 RUNS = 7
@@ -95,6 +99,7 @@ def paired_medians(first: Callable[[], Any], second: Callable[[], Any], runs: in
 def seed(rng: random.Random, first_day: date) -> tuple[Any, list[Any], list[Any]]:
     from booking.models import Appointment, MassageType
     from clinic.models import User
+    from locations.models import Room, default_location
     from therapists.models import Therapist, WorkingHours
 
     zone_days = [first_day + timedelta(days=n) for n in range(DAYS)]
@@ -111,15 +116,27 @@ def seed(rng: random.Random, first_day: date) -> tuple[Any, list[Any], list[Any]
     Therapist.massage_types.through.objects.bulk_create(
         Therapist.massage_types.through(therapist_id=t.pk, massagetype_id=massage.pk) for t in therapists
     )
+    location = default_location()
     WorkingHours.objects.bulk_create(
-        WorkingHours(therapist=t, weekday=day, start=wall_time(9), end=wall_time(17))
+        WorkingHours(therapist=t, location=location, weekday=day, start=wall_time(9), end=wall_time(17))
         for t in therapists
         for day in range(5)
     )
-    patients = User.objects.bulk_create(
-        User(email=f"bench-patient-{n}@bench.test", first_name="Bench", last_name=f"P{n}") for n in range(400)
-    )
+    # A plain room each, as before rooms existed: the rooms never decide here.
+    rooms = Room.objects.bulk_create(Room(location=location, name=f"Bench room {n:02d}") for n in range(THERAPISTS))
+    room_of = {t.pk: room for t, room in zip(therapists, rooms, strict=True)}
     from django.utils import timezone
+
+    # Confirmed addresses: services.book keeps only one booking for an unconfirmed account.
+    patients = User.objects.bulk_create(
+        User(
+            email=f"bench-patient-{n}@bench.test",
+            first_name="Bench",
+            last_name=f"P{n}",
+            email_confirmed_at=timezone.now(),
+        )
+        for n in range(400)
+    )
 
     zone = timezone.get_default_timezone()
     appointments = []
@@ -135,6 +152,7 @@ def seed(rng: random.Random, first_day: date) -> tuple[Any, list[Any], list[Any]
                             patient=rng.choice(patients[:200]),
                             therapist=therapist,
                             massage_type=massage,
+                            room=room_of[therapist.pk],
                             start=start,
                             end=start + timedelta(hours=1),
                             blocked_until=start + timedelta(hours=1),
@@ -147,26 +165,127 @@ def seed(rng: random.Random, first_day: date) -> tuple[Any, list[Any], list[Any]
 
 def floor_rows(massage: Any, therapist_ids: list[int] | None, first_day: date, last_day: date) -> None:
     """Run the engine's four queries and materialise their rows, computing nothing."""
-    from booking.availability import clinic_day_bounds
+    from django.db.models import FilteredRelation, Q
+
+    from booking.availability import clinic_day_bounds, suitable_rooms
     from booking.models import Appointment
     from therapists.models import Therapist, TimeOff, WorkingHours
 
     range_start, range_end = clinic_day_bounds(first_day, last_day)
-    candidates = Therapist.objects.active().offering(massage)
+    hours = WorkingHours.objects.filter(
+        therapist__in=Therapist.objects.active().offering(massage), location__is_active=True
+    )
     if therapist_ids is not None:
-        candidates = candidates.filter(pk__in=therapist_ids)
-    ids = list(candidates.values_list("pk", flat=True))
-    list(WorkingHours.objects.filter(therapist_id__in=ids).values_list("therapist_id", "weekday", "start", "end"))
+        hours = hours.filter(therapist_id__in=therapist_ids)
+    rows = list(
+        hours.order_by().values_list("therapist_id", "location_id", "location__time_zone", "weekday", "start", "end")
+    )
+    ids = list({row[0] for row in rows})
     list(
         TimeOff.objects.filter(therapist_id__in=ids)
         .overlapping(range_start, range_end)
+        .order_by()
         .values_list("therapist_id", "start", "end")
+    )
+    rooms = list(
+        suitable_rooms(massage, None)
+        .filter(location_id__in={row[1] for row in rows})
+        .annotate(
+            closure=FilteredRelation(
+                "closures",
+                condition=Q(closures__start__lt=range_end + massage.buffer, closures__end__gt=range_start),
+            )
+        )
+        .order_by()
+        .values_list("pk", "location_id", "closure__start", "closure__end")
     )
     list(
         Appointment.objects.active()
-        .filter(therapist_id__in=ids, start__lt=range_end + massage.buffer, blocked_until__gt=range_start)
-        .values_list("therapist_id", "start", "blocked_until")
+        .filter(
+            Q(therapist_id__in=ids) | Q(room_id__in=list({room[0] for room in rooms})),
+            start__lt=range_end + massage.buffer,
+            blocked_until__gt=range_start,
+        )
+        .order_by()
+        .values_list("therapist_id", "room_id", "start", "blocked_until")
     )
+
+
+def seed_rooms(rng: random.Random, first_day: date) -> tuple[Any, list[Any]]:
+    """Seed the rooms scenario: a second location, 20 therapists sharing 10 rooms; return the hot stone type."""
+    from booking.models import Appointment, MassageType
+    from clinic.models import User
+    from locations.models import Location, Room, RoomClosure, RoomFeature
+    from therapists.models import Therapist, WorkingHours
+
+    location = Location.objects.create(name="Bench uptown", address="1 Bench Street", time_zone="America/New_York")
+    heated = RoomFeature.objects.create(name="Bench heated table", slug="bench-heated-table")
+    hot_stone = MassageType.objects.create(
+        name="Bench hot stone", slug="bench-hot-stone", duration_minutes=60, buffer_minutes=15, price=Decimal("110")
+    )
+    hot_stone.needs_features.add(heated)
+    plain = MassageType.objects.create(
+        name="Bench plain", slug="bench-plain", duration_minutes=60, buffer_minutes=0, price=Decimal("90")
+    )
+    rooms = Room.objects.bulk_create(Room(location=location, name=f"Uptown {n:02d}") for n in range(ROOMS))
+    Room.features.through.objects.bulk_create(
+        Room.features.through(room_id=room.pk, roomfeature_id=heated.pk) for room in rooms[::2]
+    )
+    users = User.objects.bulk_create(
+        User(email=f"bench-uptown-{n}@bench.test", first_name="Bench", last_name=f"U{n}") for n in range(THERAPISTS)
+    )
+    therapists = Therapist.objects.bulk_create(
+        Therapist(user=user, display_name=f"Bench uptown {n:02d}", calendar_token=f"bench-uptown-{n}")
+        for n, user in enumerate(users)
+    )
+    Therapist.massage_types.through.objects.bulk_create(
+        Therapist.massage_types.through(therapist_id=t.pk, massagetype_id=type_id)
+        for t in therapists
+        for type_id in (hot_stone.pk, plain.pk)
+    )
+    WorkingHours.objects.bulk_create(
+        WorkingHours(therapist=t, location=location, weekday=day, start=wall_time(9), end=wall_time(17))
+        for t in therapists
+        for day in range(5)
+    )
+    patients = User.objects.bulk_create(
+        User(email=f"bench-uptown-patient-{n}@bench.test", first_name="Bench", last_name=f"Q{n}") for n in range(200)
+    )
+    zone = location.zone
+    days = [first_day + timedelta(days=n) for n in range(DAYS)]
+    closures = []
+    for day in days:
+        if day.weekday() == 2:  # two rooms (one heated) closed on Wednesday mornings for cleaning
+            for room in rooms[:2]:
+                start = datetime.combine(day, wall_time(9), tzinfo=zone)
+                closures.append(RoomClosure(room=room, start=start, end=start + timedelta(hours=4)))
+    RoomClosure.objects.bulk_create(closures)
+    closed = {(c.room_id, c.start.date()) for c in closures}
+    appointments = []
+    for day in days:
+        if day.weekday() >= 5:
+            continue
+        for hour in range(9, 17):
+            # Each hour, some rooms hold a session of some therapists: rooms are the scarce thing.
+            taken = rng.sample(rooms, k=rng.randint(3, ROOMS - 1))
+            for room, therapist in zip(taken, rng.sample(therapists, k=len(taken)), strict=False):
+                if (room.pk, day) in closed and hour < 13:
+                    continue
+                start = datetime.combine(day, wall_time(hour), tzinfo=zone)
+                appointments.append(
+                    Appointment(
+                        patient=rng.choice(patients),
+                        therapist=therapist,
+                        massage_type=plain,
+                        room=room,
+                        start=start,
+                        end=start + timedelta(hours=1),
+                        blocked_until=start + timedelta(hours=1),
+                        price=plain.price,
+                    )
+                )
+    Appointment.objects.bulk_create(appointments, batch_size=1000)
+    return hot_stone, therapists
 
 
 def measure() -> dict[str, Any]:
@@ -189,17 +308,27 @@ def measure() -> dict[str, Any]:
             figures["appointments_seeded"] = Appointment.objects.filter(massage_type=massage).count()
             one = [therapists[0].pk]
 
-            for label, subset in (("one", one), ("all", None)):
+            # The rooms scenario has its own location, therapists and generator, so the first
+            # two scenarios and the bookings below see the same data as before rooms.
+            hot_stone, _ = seed_rooms(random.Random(SEED + 1), first_day)
+            figures["appointments_seeded_rooms"] = Appointment.objects.filter(
+                room__location__name="Bench uptown"
+            ).count()
+            for label, massage_type, subset in (
+                ("one", massage, one),
+                ("all", massage, None),
+                ("rooms", hot_stone, None),
+            ):
                 with CaptureQueriesContext(connection) as queries:
-                    slots = find_slots(massage, first_day, last_day, subset)
+                    slots = find_slots(massage_type, first_day, last_day, subset)
                 figures[f"find_slots_{label}_queries"] = len(queries)
                 figures[f"find_slots_{label}_slots"] = len(slots)
 
-                def engine_call(subset: list[int] | None = subset) -> None:
-                    find_slots(massage, first_day, last_day, subset)
+                def engine_call(massage_type: Any = massage_type, subset: list[int] | None = subset) -> None:
+                    find_slots(massage_type, first_day, last_day, subset)
 
-                def floor_call(subset: list[int] | None = subset) -> None:
-                    floor_rows(massage, subset, first_day, last_day)
+                def floor_call(massage_type: Any = massage_type, subset: list[int] | None = subset) -> None:
+                    floor_rows(massage_type, subset, first_day, last_day)
 
                 engine, floor = paired_medians(engine_call, floor_call)
                 figures[f"find_slots_{label}_ms"] = 1000 * engine
@@ -250,6 +379,7 @@ def main() -> None:
         "postgresql": server,
         "cores": os.cpu_count(),
         "therapists": THERAPISTS,
+        "rooms": ROOMS,
         "days": DAYS,
         "runs": RUNS,
     }
@@ -269,6 +399,14 @@ def main() -> None:
         ),
         ("floor, 20 therapists (4 queries, rows only)", f"{figures['floor_all_ms']:.1f} ms"),
         ("ratio, 20 therapists", f"{figures['ratio_all']:.2f}x"),
+        ("rooms scenario: appointments seeded", f"{figures['appointments_seeded_rooms']}"),
+        (
+            "find_slots, hot stone, 20 therapists x 10 rooms x 30 days",
+            f"{figures['find_slots_rooms_ms']:.1f} ms, {figures['find_slots_rooms_queries']} queries, "
+            f"{figures['find_slots_rooms_slots']} slots",
+        ),
+        ("floor, rooms scenario (4 queries, rows only)", f"{figures['floor_rooms_ms']:.1f} ms"),
+        ("ratio, rooms scenario", f"{figures['ratio_rooms']:.2f}x"),
         (
             f"{figures['bookings']} bookings via services.book",
             f"median {figures['booking_median_ms']:.1f} ms each, total {figures['bookings_total_s']:.2f} s",

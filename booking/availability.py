@@ -1,8 +1,13 @@
-"""The read side of booking: which slots are really free.
+"""The read side of booking: which slots are really free, and where.
 
-Four queries whatever the number of therapists or days (therapists, their working hours,
-their time off, their appointments), and one more for which days are worked at all;
-everything else is interval arithmetic in memory.
+A start is offered when the therapist works then at some location, is free (no time off,
+no session of their own), and at least one active room there that has every feature the
+massage needs is free for the session and its buffer (the buffer is the room's turnover).
+
+Four queries whatever the number of therapists, rooms or days (working hours with their
+location's zone, time off, suitable rooms with their closures, the appointments of those
+therapists or in those rooms), and one for which days are open at all; everything else is
+interval arithmetic in memory.
 """
 
 from __future__ import annotations
@@ -10,21 +15,28 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import FilteredRelation, Q
+from django.db.models import Exists, FilteredRelation, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from booking.intervals import Interval, grid_starts, merge, subtract
+from booking.intervals import Interval, grid_starts, intersect, merge, subtract
 from booking.models import Appointment, MassageType
+from locations.models import Location, Room, RoomFeature, RoomQuerySet
 from therapists.models import Therapist, TimeOff, WorkingHours, local_span
+
+_DAY = timedelta(days=1)
+# Datetimes count in whole microseconds, so the starts s <= last are exactly the s < last + 1 µs:
+# a set of starts is kept as half-open intervals like any other.
+_TICK = timedelta(microseconds=1)
 
 
 class Slot(NamedTuple):
-    """A free start for one therapist: [start, end) in aware datetimes.
+    """A free start for one therapist at one location: [start, end) in aware datetimes.
 
     A named tuple rather than a frozen dataclass: an answer holds thousands of slots, and
     a tuple is built several times faster (see docs/PERFORMANCE.md).
@@ -33,32 +45,35 @@ class Slot(NamedTuple):
     start: datetime
     end: datetime
     therapist_id: int
+    location_id: int
 
 
-def clinic_day_bounds(day_from: date, day_to: date) -> tuple[datetime, datetime]:
-    """Return local midnight of `day_from` and of the day after `day_to` as aware datetimes."""
-    zone = timezone.get_default_timezone()
+def clinic_day_bounds(day_from: date, day_to: date, zone: tzinfo | None = None) -> tuple[datetime, datetime]:
+    """Return local midnight of `day_from` and of the day after `day_to` (in the zone, the clinic's by default)."""
+    zone = zone or timezone.get_default_timezone()
     return (
         datetime.combine(day_from, time(0), tzinfo=zone),
-        datetime.combine(day_to + timedelta(days=1), time(0), tzinfo=zone),
+        datetime.combine(day_to + _DAY, time(0), tzinfo=zone),
     )
 
 
 def _dates(day_from: date, day_to: date) -> Iterator[date]:
-    day = day_from
-    while day <= day_to:
-        yield day
-        day += timedelta(days=1)
+    # By offset: stepping past date.max would overflow.
+    return (day_from + timedelta(days=offset) for offset in range((day_to - day_from).days + 1))
 
 
-def _working_windows(day: date, spans: list[tuple[time, time]]) -> list[Interval]:
+def _pk(value: Model | int) -> int:
+    return value if isinstance(value, int) else value.pk
+
+
+def _working_windows(day: date, spans: Iterable[tuple[time, time]], zone: tzinfo | None = None) -> list[Interval]:
     """Return the day's spans as sorted UTC intervals, joining only spans that overlap.
 
     Touching spans stay apart: a session fits inside one span the therapist declared.
     """
     windows: list[Interval] = []
     for start, end in sorted(spans):
-        local_start, local_end = local_span(day, start, end)
+        local_start, local_end = local_span(day, start, end, zone)
         window = (local_start.astimezone(UTC), local_end.astimezone(UTC))
         if window[0] >= window[1]:
             continue
@@ -73,10 +88,12 @@ WeeklySpans = dict[int, dict[int, list[tuple[time, time]]]]
 
 
 def weekly_spans(therapist_ids: list[int]) -> WeeklySpans:
-    """Return each therapist's working spans by weekday (one query)."""
+    """Return each therapist's working spans by weekday, wherever they are (one query)."""
     spans: WeeklySpans = defaultdict(lambda: defaultdict(list))
-    for therapist_id, weekday, start, end in WorkingHours.objects.filter(therapist_id__in=therapist_ids).values_list(
-        "therapist_id", "weekday", "start", "end"
+    for therapist_id, weekday, start, end in (
+        WorkingHours.objects.filter(therapist_id__in=therapist_ids)
+        .order_by()
+        .values_list("therapist_id", "weekday", "start", "end")
     ):
         spans[therapist_id][weekday].append((start, end))
     return spans
@@ -88,10 +105,115 @@ def time_off_between(therapist_ids: list[int], start: datetime, end: datetime) -
     for therapist_id, off_start, off_end in (
         TimeOff.objects.filter(therapist_id__in=therapist_ids)
         .overlapping(start, end)
+        .order_by()
         .values_list("therapist_id", "start", "end")
     ):
         time_off[therapist_id].append((off_start, off_end))
     return time_off
+
+
+def suitable_rooms(massage_type: MassageType | int, location_id: Location | int | None) -> RoomQuerySet:
+    """Return the active rooms at the location (at every location for None) with every feature the massage needs.
+
+    The needs are a subquery, so asking costs no query of its own: a room qualifies when
+    none of the type's needed features is missing from it.
+    """
+    has_it = Room.features.through.objects.filter(room_id=OuterRef(OuterRef("pk")), roomfeature_id=OuterRef("pk"))
+    missing = RoomFeature.objects.filter(massage_types=_pk(massage_type)).filter(~Exists(has_it))
+    rooms = Room.objects.active().filter(~Exists(missing))
+    return rooms if location_id is None else rooms.at(location_id)
+
+
+# therapist id -> location id -> weekday -> wall-clock spans at that location
+LocatedHours = dict[int, dict[int, dict[int, list[tuple[time, time]]]]]
+
+
+def _hours(
+    massage_type: MassageType, therapists: Iterable[Therapist | int] | None, location: Location | int | None
+) -> QuerySet[WorkingHours]:
+    """The working hours at active locations of the active therapists who offer the massage."""
+    rows = WorkingHours.objects.filter(
+        therapist__in=Therapist.objects.active().offering(massage_type), location__is_active=True
+    )
+    if therapists is not None:
+        rows = rows.filter(therapist_id__in=[_pk(t) for t in therapists])
+    if location is not None:
+        rows = rows.filter(location_id=_pk(location))
+    return rows.order_by()
+
+
+_HOURS_FIELDS = ("therapist_id", "location_id", "location__time_zone", "weekday", "start", "end")
+
+
+def located_hours(
+    massage_type: MassageType,
+    therapists: Iterable[Therapist | int] | None = None,
+    location: Location | int | None = None,
+) -> tuple[LocatedHours, dict[int, ZoneInfo]]:
+    """Return the spans of the active therapists who offer the massage, by location, and each location's zone.
+
+    One query: the working hours at active locations, joined with the therapist's filters
+    and the location's zone.
+    """
+    hours: LocatedHours = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    zones: dict[int, ZoneInfo] = {}
+    for therapist_id, location_id, zone_name, weekday, start, end in _hours(
+        massage_type, therapists, location
+    ).values_list(*_HOURS_FIELDS):
+        hours[therapist_id][location_id][weekday].append((start, end))
+        zones[location_id] = ZoneInfo(zone_name)
+    return hours, zones
+
+
+class _Calendar(NamedTuple):
+    """The dates of a range in one zone, with their local midnights in UTC (and the one after the last)."""
+
+    zone: ZoneInfo
+    days: list[date]
+    midnights: list[datetime]
+    # On a day 24 hours long the wall-clock time of day is just the time since its
+    # midnight, so the grid needs no time zone lookup; the two DST days a year do.
+    steady: list[bool]
+
+
+def _calendar(zone: ZoneInfo, day_from: date, day_to: date) -> _Calendar:
+    days = list(_dates(day_from, day_to))
+    midnights = [datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC) for day in days]
+    if days:
+        midnights.append(datetime.combine(day_to + _DAY, time(0), tzinfo=zone).astimezone(UTC))
+    steady = [later - earlier == _DAY for earlier, later in pairwise(midnights)]
+    return _Calendar(zone, days, midnights, steady)
+
+
+def _start_set(windows: list[Interval], length: timedelta) -> list[Interval]:
+    """Return the starts s with [s, s + length) inside one of the windows, as half-open intervals."""
+    return [(start, end - length + _TICK) for start, end in windows if end - start >= length]
+
+
+def _grid_starts(
+    start_set: list[Interval],
+    calendar: _Calendar,
+    length: timedelta,
+    grid: timedelta,
+    earliest: datetime,
+    latest: datetime,
+) -> list[datetime]:
+    """Return the starts of the set on the grid of the calendar's wall clock, between earliest and latest."""
+    found: list[datetime] = []
+    for first, stop in start_set:
+        day_index = bisect_right(calendar.midnights, first) - 1
+        if not calendar.steady[day_index]:
+            window = (first, stop - _TICK + length)
+            found.extend(grid_starts(window, length, grid, earliest, latest, calendar.zone))
+            continue
+        first = max(first, earliest)
+        last = min(stop - _TICK, latest)
+        remainder = (first - calendar.midnights[day_index]) % grid
+        start = first + (grid - remainder) if remainder else first
+        while start <= last:
+            found.append(start)
+            start += grid
+    return found
 
 
 def find_slots(
@@ -100,16 +222,20 @@ def find_slots(
     date_to: date,
     therapists: Iterable[Therapist | int] | None = None,
     *,
+    location: Location | int | None = None,
     now: datetime | None = None,
     min_notice: timedelta | None = None,
     horizon: timedelta | None = None,
     ignoring: int | None = None,
 ) -> list[Slot]:
-    """Return the free slots for the massage type between two clinic dates (inclusive), sorted by start.
+    """Return the free slots for the massage type between two dates (inclusive), sorted by start.
 
-    `ignoring` leaves one appointment out of the busy time (an appointment being rescheduled
-    may move within its own span). `min_notice` and `horizon` override the settings (staff
-    may book sooner and further ahead). Slot times are in UTC.
+    The dates are calendar dates of each location's own zone, and so is the slot grid.
+    `location` keeps one location. `ignoring` leaves one appointment out of the busy time
+    of therapists and rooms alike (an appointment being rescheduled may move within its
+    own span). `min_notice` and `horizon` override the settings (staff may book sooner and
+    further ahead). Slot times are in UTC; a start offered at two locations is given once,
+    at the location with the lower id.
     """
     now = now or timezone.now()
     notice = settings.BOOKING_MIN_NOTICE if min_notice is None else min_notice
@@ -118,87 +244,128 @@ def find_slots(
     grid = timedelta(minutes=settings.BOOKING_SLOT_GRID_MINUTES)
     length = massage_type.duration
     buffer = massage_type.buffer
-    # No slot starts past the horizon: clamp the range to it (a date near date.max would overflow).
-    last_day = timezone.localdate(latest_start)
-    if date_to < date_from or date_from > last_day:
-        return []
-    date_to = min(date_to, last_day)
-    range_start, range_end = clinic_day_bounds(date_from, date_to)
-    if range_end <= earliest or range_start > latest_start:
-        return []
-
-    candidates = Therapist.objects.active().offering(massage_type)
-    if therapists is not None:
-        ids = [t if isinstance(t, int) else t.pk for t in therapists]
-        candidates = candidates.filter(pk__in=ids)
-    therapist_ids = list(candidates.values_list("pk", flat=True))
-    if not therapist_ids:
+    # No slot starts before the notice or past the horizon. Clamp the dates to them with a
+    # day to spare either side (a zone's date is within a day of UTC's) before asking the
+    # database, and exactly per zone after; a date near date.max would overflow otherwise.
+    date_from = max(date_from, earliest.date() - _DAY)
+    date_to = min(date_to, latest_start.date() + _DAY)
+    if date_to < date_from or latest_start < earliest:
         return []
 
-    spans_by_therapist = weekly_spans(therapist_ids)
+    hours, zones = located_hours(massage_type, therapists, location)
+    calendars = {
+        name: _calendar(
+            zone,
+            max(date_from, earliest.astimezone(zone).date()),
+            min(date_to, latest_start.astimezone(zone).date()),
+        )
+        for name, zone in {str(zone): zone for zone in zones.values()}.items()
+    }
+    calendars = {name: calendar for name, calendar in calendars.items() if calendar.days}
+    if not hours or not calendars:
+        return []
+    range_start = min(calendar.midnights[0] for calendar in calendars.values())
+    range_end = max(calendar.midnights[-1] for calendar in calendars.values())
+    therapist_ids = list(hours)
     time_off = time_off_between(therapist_ids, range_start, range_end)
 
-    # A start s is free of an appointment when [s, s + length + buffer) misses its blocked
-    # span, i.e. when the session [s, s + length) misses [appointment.start - buffer, blocked_until).
+    # A start s is free of an appointment (or a closure) when [s, s + length + buffer) misses
+    # it, i.e. when the session [s, s + length) misses [its start - buffer, its end).
+    room_busy: dict[int, list[Interval]] = {}
+    rooms_at: dict[int, list[int]] = defaultdict(list)
+    rooms = (
+        suitable_rooms(massage_type, None)
+        .filter(location_id__in={location_id for week in hours.values() for location_id in week})
+        .annotate(
+            closure=FilteredRelation(
+                "closures", condition=Q(closures__start__lt=range_end + buffer, closures__end__gt=range_start)
+            )
+        )
+        .order_by()
+        .values_list("pk", "location_id", "closure__start", "closure__end")
+    )
+    for room_id, location_id, closed_from, closed_until in rooms:
+        if room_id not in room_busy:
+            room_busy[room_id] = []
+            rooms_at[location_id].append(room_id)
+        if closed_from is not None:
+            room_busy[room_id].append((closed_from - buffer, closed_until))
+    if not room_busy:
+        return []
+
     busy: dict[int, list[Interval]] = defaultdict(list)
     appointments = Appointment.objects.active().filter(
-        therapist_id__in=therapist_ids, start__lt=range_end + buffer, blocked_until__gt=range_start
+        Q(therapist_id__in=therapist_ids) | Q(room_id__in=list(room_busy)),
+        start__lt=range_end + buffer,
+        blocked_until__gt=range_start,
     )
     if ignoring is not None:
         appointments = appointments.exclude(pk=ignoring)
-    for therapist_id, booked_start, blocked_until in appointments.values_list("therapist_id", "start", "blocked_until"):
-        busy[therapist_id].append((booked_start - buffer, blocked_until))
+    for therapist_id, room_id, booked_start, blocked_until in appointments.order_by().values_list(
+        "therapist_id", "room_id", "start", "blocked_until"
+    ):
+        span = (booked_start - buffer, blocked_until)
+        busy[therapist_id].append(span)
+        if room_id in room_busy:
+            room_busy[room_id].append(span)
 
-    zone = timezone.get_default_timezone()
-    days = list(_dates(date_from, date_to))
-    # Local midnights in UTC (each day's and the one after the last). On a day 24 hours
-    # long the wall-clock time of day is just the time since its midnight, so the grid
-    # needs no time zone lookup; the two DST days a year take the general path.
-    midnights = [datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC) for day in days]
-    midnights.append(datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC))
-    steady = [later - earlier == timedelta(days=1) for earlier, later in pairwise(midnights)]
-    # Therapists mostly share their hours: turn each (date, spans) into UTC intervals once.
-    working_cache: dict[tuple[date, tuple[tuple[time, time], ...]], list[Interval]] = {}
-    starts: list[tuple[datetime, int]] = []
-    for therapist_id in therapist_ids:
-        weekly = spans_by_therapist.get(therapist_id)
-        if not weekly:
-            continue
+    # The starts at which some suitable room is free, per location: each room's own starts
+    # first, then their union (two rooms free back to back do not make a straddling start).
+    whole_range = [(range_start, range_end)]
+    room_starts = {
+        location_id: merge(
+            start
+            for room_id in room_ids
+            for start in _start_set(subtract(whole_range, merge(room_busy[room_id])), length)
+        )
+        for location_id, room_ids in rooms_at.items()
+    }
+
+    # Therapists mostly share their hours: turn each (zone, date, spans) into UTC intervals once.
+    working_cache: dict[tuple[str, date, tuple[tuple[time, time], ...]], list[Interval]] = {}
+    starts: list[tuple[datetime, int, int]] = []
+    for therapist_id, by_location in hours.items():
         blocked = merge([*time_off[therapist_id], *busy[therapist_id]])
-        working: list[Interval] = []
-        for day in days:
-            spans = weekly.get(day.weekday())
-            if not spans:
+        found: list[tuple[datetime, int, int]] = []
+        for location_id in sorted(by_location):
+            free_rooms = room_starts.get(location_id)
+            calendar = calendars.get(str(zones[location_id]))
+            if not free_rooms or calendar is None:
                 continue
-            key = (day, tuple(spans))
-            day_working = working_cache.get(key)
-            if day_working is None:
-                day_working = _working_windows(day, spans)
-                working_cache[key] = day_working
-            working.extend(day_working)
-        for window_start, window_end in subtract(working, blocked):
-            day_index = bisect_right(midnights, window_start) - 1
-            if not steady[day_index]:
-                found = grid_starts((window_start, window_end), length, grid, earliest, latest_start, zone)
-                starts.extend((start, therapist_id) for start in found)
-                continue
-            first = max(window_start, earliest)
-            last = min(window_end - length, latest_start)
-            remainder = (first - midnights[day_index]) % grid
-            slot_start = first + (grid - remainder) if remainder else first
-            while slot_start <= last:
-                starts.append((slot_start, therapist_id))
-                slot_start += grid
-    # Sorting plain tuples is several times faster than sorting the dataclasses.
+            weekly = by_location[location_id]
+            zone_name = str(calendar.zone)
+            working: list[Interval] = []
+            for day in calendar.days:
+                spans = weekly.get(day.weekday())
+                if not spans:
+                    continue
+                key = (zone_name, day, tuple(spans))
+                day_working = working_cache.get(key)
+                if day_working is None:
+                    day_working = working_cache[key] = _working_windows(day, spans, calendar.zone)
+                working.extend(day_working)
+            free = intersect(_start_set(subtract(working, blocked), length), free_rooms)
+            found.extend(
+                (start, therapist_id, location_id)
+                for start in _grid_starts(free, calendar, length, grid, earliest, latest_start)
+            )
+        if len(by_location) > 1:
+            # Spans at two locations in different zones may overlap in real time: one slot a start.
+            first_location: dict[datetime, tuple[datetime, int, int]] = {}
+            for entry in found:
+                first_location.setdefault(entry[0], entry)
+            found = list(first_location.values())
+        starts.extend(found)
+    # Sorting plain tuples is several times faster than sorting the named tuples' fields.
     starts.sort()
-    return [Slot(start, start + length, therapist_id) for start, therapist_id in starts]
+    return [Slot(start, start + length, therapist_id, location_id) for start, therapist_id, location_id in starts]
 
 
 _EDGE = timedelta(days=2)
 
 
 class DayOpening(NamedTuple):
-    """Whether anyone works on a clinic date: a day with working hours but no free time is full, not closed."""
+    """Whether anyone works on a date: a day with working hours but no free time is full, not closed."""
 
     date: date
     open: bool
@@ -209,45 +376,63 @@ def open_days(
     date_from: date,
     date_to: date,
     therapists: Iterable[Therapist | int] | None = None,
+    *,
+    location: Location | int | None = None,
 ) -> list[DayOpening]:
     """Return, for each date of the range, whether a therapist who offers the massage works some of it.
 
-    One query whatever the number of therapists or days: each candidate's working hours
-    joined with their time off in the range. A day whose hours are all time off is closed.
+    Only work at a location (the given one, or any) with an active room that suits the
+    massage counts; a day whose hours are all time off is closed. Dates are those of each
+    location's zone. One query whatever the number of therapists or days: the working
+    hours joined with their time off (the suitable-room check is a subquery).
     """
     if date_to < date_from:
         return []
-    days = [date_from + timedelta(days=offset) for offset in range((date_to - date_from).days + 1)]
+    days = list(_dates(date_from, date_to))
     # Dates at the very edge of the calendar cannot be turned into instants in every zone.
     first, last = max(date_from, date.min + _EDGE), min(date_to, date.max - _EDGE)
     if first > last:
         return [DayOpening(day, False) for day in days]
-    range_start, range_end = clinic_day_bounds(first, last)
-    candidates = Therapist.objects.active().offering(massage_type)
-    if therapists is not None:
-        candidates = candidates.filter(pk__in=[t if isinstance(t, int) else t.pk for t in therapists])
-    rows = candidates.annotate(
-        off=FilteredRelation("time_off", condition=Q(time_off__start__lt=range_end, time_off__end__gt=range_start))
-    ).values_list(
-        "pk", "working_hours__weekday", "working_hours__start", "working_hours__end", "off__start", "off__end"
+    # Each row is a span joined with its therapist's time off in the range (a day to spare
+    # either side: a zone's dates are within a day of UTC's), at a location with a room
+    # that suits the massage.
+    range_start = datetime.combine(first - _DAY, time(0), tzinfo=UTC)
+    range_end = datetime.combine(last + _DAY * 2, time(0), tzinfo=UTC)
+    rows = (
+        _hours(massage_type, therapists, location)
+        .filter(Exists(suitable_rooms(massage_type, None).filter(location_id=OuterRef("location_id"))))
+        .annotate(
+            off=FilteredRelation(
+                "therapist__time_off",
+                condition=Q(therapist__time_off__start__lt=range_end, therapist__time_off__end__gt=range_start),
+            )
+        )
+        .values_list(*_HOURS_FIELDS, "off__start", "off__end")
     )
-    hours: dict[int, dict[int, set[tuple[time, time]]]] = defaultdict(lambda: defaultdict(set))
+    hours: dict[int, dict[int, dict[int, set[tuple[time, time]]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(set))
+    )
+    zones: dict[int, ZoneInfo] = {}
     time_off: dict[int, set[Interval]] = defaultdict(set)
-    for therapist_id, weekday, start, end, off_start, off_end in rows:
-        if weekday is not None:
-            hours[therapist_id][weekday].add((start, end))
+    for therapist_id, location_id, zone_name, weekday, start, end, off_start, off_end in rows:
+        hours[therapist_id][location_id][weekday].add((start, end))
+        zones[location_id] = ZoneInfo(zone_name)
         if off_start is not None:
             time_off[therapist_id].add((off_start, off_end))
     off_by_therapist = {therapist_id: merge(list(spans)) for therapist_id, spans in time_off.items()}
-    openings = []
-    for day in days:
-        worked = first <= day <= last and any(
-            weekly.get(day.weekday())
-            and subtract(_working_windows(day, list(weekly[day.weekday()])), off_by_therapist.get(therapist_id, []))
-            for therapist_id, weekly in hours.items()
-        )
-        openings.append(DayOpening(day, bool(worked)))
-    return openings
+    worked: set[date] = set()
+    for therapist_id, by_location in hours.items():
+        off = off_by_therapist.get(therapist_id, [])
+        for location_id, weekly in by_location.items():
+            zone = zones[location_id]
+            worked.update(
+                day
+                for day in _dates(first, last)
+                if day not in worked
+                and weekly.get(day.weekday())
+                and subtract(_working_windows(day, weekly[day.weekday()], zone), off)
+            )
+    return [DayOpening(day, day in worked) for day in days]
 
 
 def clinic_today(now: datetime) -> tuple[datetime, datetime]:

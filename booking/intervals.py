@@ -1,4 +1,4 @@
-"""Half-open interval arithmetic on aware datetimes: merge, subtract, and grid starts."""
+"""Half-open interval arithmetic on aware datetimes: merge, subtract, intersect, and grid starts."""
 
 from __future__ import annotations
 
@@ -88,3 +88,19 @@ def grid_starts(
         starts.append(start)
         start += grid
     return starts
+
+
+def intersect(first: list[Interval], second: list[Interval]) -> list[Interval]:
+    """Return the parts common to two sorted disjoint interval lists."""
+    result: list[Interval] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        start = max(first[i][0], second[j][0])
+        end = min(first[i][1], second[j][1])
+        if start < end:
+            result.append((start, end))
+        if first[i][1] <= second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return result
