@@ -20,6 +20,7 @@ from django.utils import timezone
 from booking import outbox
 from booking.models import Appointment, Notification, NotificationKind, NotificationStatus, Status
 from booking.services import change_policy, late_change_advice
+from clinic import dates
 from clinic.accounts import site_message_id
 from clinic.models import User
 from locations.models import Location
@@ -214,15 +215,15 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
     patient = appointment.patient
     recipient = notification.therapist if notification.kind not in PATIENT_KINDS else None
     context.update(
-        recipient_name=recipient.display_name if recipient else (patient.first_name or "there"),
+        recipient_name=first_name(recipient.user if recipient else patient),
         patient_short=short_name(patient),
         therapist_name=appointment.therapist.display_name,
         massage_type=appointment.massage_type.name,
         room_name=appointment.room.name,
         duration_minutes=int((appointment.end - appointment.start).total_seconds() // 60),
         when=format_when(appointment.start, zone=zone),
-        when_short=format_when(appointment.start, zone_key=False, zone=zone),
-        ends=f"{appointment.end.astimezone(zone):%H:%M}",
+        when_short=format_when_short(appointment.start, zone=zone),
+        ends=dates.clock(appointment.end, zone),
         previous_when=format_when(notification.previous_start, zone=zone) if notification.previous_start else "",
         cancelled=appointment.status == Status.CANCELLED,
         reassigned=notification.kind == Kind.THERAPIST_CANCELLATION and appointment.status != Status.CANCELLED,
@@ -230,7 +231,7 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
     # The old therapist of a moved session is told about the time they no longer hold.
     off = notification.previous_start if context["reassigned"] and notification.previous_start else appointment.start
     context["off_when"] = format_when(off, zone=zone)
-    context["off_when_short"] = format_when(off, zone_key=False, zone=zone)
+    context["off_when_short"] = format_when_short(off, zone=zone)
     if recipient is not None:
         # Therapists manage sessions in the portal; the patients' page would show them nothing.
         # A session moved to someone else is no longer theirs to open: their day view is.
@@ -239,10 +240,10 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
             if context["reassigned"]
             else calendar.session_url(appointment)
         )
-        context["cancellation_reason"] = (
-            appointment.cancellation_reason
-            if notification.kind == Kind.THERAPIST_CANCELLATION and context["cancelled"]
-            else ""
+        told_cancelled = notification.kind == Kind.THERAPIST_CANCELLATION and context["cancelled"]
+        context["cancellation_reason"] = appointment.cancellation_reason if told_cancelled else ""
+        context["cancelled_by"] = (
+            cancelled_by(appointment, therapist_user_id=recipient.user_id) if told_cancelled else ""
         )
     elif notification.kind not in CANCEL_KINDS:
         # The policy as the patient's pages state it: never a deadline that has already passed.
@@ -273,8 +274,8 @@ def _agenda_context(notification: Notification) -> dict[str, Any]:
     locations = {session.location.pk: session.location for session in sessions}
     zones = {session.zone.key: session.zone for session in sessions}
     context: dict[str, Any] = {
-        "recipient_name": therapist.display_name,
-        "day": f"{day:%A} {day.day} {day:%B %Y}",
+        "recipient_name": first_name(therapist.user),
+        "day": dates.long_day(day),
         "sessions": [_agenda_line(item, day=day, several_zones=len(zones) > 1) for item in sessions],
         "manage_url": portal_day_url(day),
         "several_locations": len(locations) > 1,
@@ -298,10 +299,16 @@ def portal_day_url(day: date) -> str:
 
 
 def format_when(moment: datetime, *, zone_key: bool = True, zone: ZoneInfo | None = None) -> str:
-    """Return e.g. 'Monday 9 March 2026, 09:00 (America/New_York, EDT)' in the zone (the clinic's by default)."""
+    """Return e.g. 'Monday, March 9, 2026 at 9:00 AM (America/New_York, EDT)' in the zone (the clinic's by default)."""
     local = moment.astimezone(zone or _clinic_zone())
     label = _zone_label(local) if zone_key else local.tzname()
-    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({label})"
+    return f"{dates.moment(local, local.tzinfo)} ({label})"
+
+
+def format_when_short(moment: datetime, *, zone: ZoneInfo | None = None) -> str:
+    """Return e.g. 'Mon, Mar 9, 9:00 AM EDT', for subjects: the zone (the clinic's by default) as an abbreviation."""
+    local = moment.astimezone(zone or _clinic_zone())
+    return f"{dates.short_moment(local, local.tzinfo)} {dates.zone_abbreviation(local, local.tzinfo)}"
 
 
 def format_span(span: timedelta) -> str:
@@ -315,8 +322,28 @@ def format_span(span: timedelta) -> str:
     return f"{minutes} minutes"
 
 
+def first_name(user: User) -> str:
+    """Return the name a notice greets the person by: the first name alone, or '' ('Hello,')."""
+    return user.first_name.strip()
+
+
+def cancelled_by(appointment: Appointment, *, therapist_user_id: int) -> str:
+    """Return who cancelled the session, as its therapist is told: 'the patient', 'you' or 'the clinic'."""
+    if appointment.cancelled_by_id is None:
+        return ""
+    if appointment.cancelled_by_id == appointment.patient_id:
+        return "the patient"
+    if appointment.cancelled_by_id == therapist_user_id:
+        return "you"
+    return "the clinic"
+
+
 def short_name(user: User) -> str:
     """Return 'Alice A.': enough for a therapist's schedule, no more."""
+    # The rule for patient names in therapist e-mails: e-mail travels through outside mail
+    # servers, so a therapist's notice names the patient by first name and last initial only,
+    # and links to the portal's session page, where the full name is. The initial ends in a
+    # period: templates never put this name at the end of a sentence ("Alex R..").
     initial = f" {user.last_name[:1]}." if user.last_name else ""
     return f"{user.first_name or 'Patient'}{initial}"
 
@@ -358,10 +385,11 @@ def _agenda_line(appointment: Appointment, *, day: date, several_zones: bool) ->
     zone = appointment.zone
     start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
     # Far from the clinic a session of the clinic's day may fall on the day before or after.
-    on = "" if start.date() == day else f"{start:%a} {start.day} {start:%b} "
+    on = "" if start.date() == day else f"{dates.short_day(start, zone)}, "
     return {
-        "start": f"{on}{start:%H:%M}",
-        "end": f"{end:%H:%M}",
+        "time": f"{on}{dates.clock_span(start, end, zone)}",
+        "start": f"{on}{dates.clock(start, zone)}",
+        "end": dates.clock(end, zone),
         "zone": f" {start.tzname()}" if several_zones else "",
         "patient": short_name(appointment.patient),
         "massage_type": appointment.massage_type.name,

@@ -39,7 +39,7 @@ def wait_until_ready(page: Page) -> None:
 
 def pick_tuesday_at(page: Page, time_text: str) -> None:
     page.locator("label[for=day-2026-03-03]").click()
-    expect(page.locator("#slots-legend")).to_have_text("Free times on Tuesday, March 3")
+    expect(page.locator("#slots-legend")).to_have_text("Free times on Tuesday, March 3, 2026")
     page.locator("#slot-options label").filter(has_text=time_label(time_text)).click()
 
 
@@ -104,7 +104,7 @@ def test_new_patient_books_from_the_guidance_to_the_confirmation(
 
     summary = page.locator("#summary")
     expect(summary).to_contain_text("Deep tissue (60 minutes)")
-    expect(summary).to_contain_text("Tuesday, March 3 at 10:00")
+    expect(summary).to_contain_text("Tuesday, March 3, 2026 at 10:00")
     expect(page.locator("#confirm-button")).to_be_hidden()
     expect(page.locator("#late-change-warning")).to_be_hidden()  # 26 hours ahead: changeable online for 2
     check_accessibility(page)
@@ -137,7 +137,7 @@ def test_new_patient_books_from_the_guidance_to_the_confirmation(
     expect(page).to_have_url(re.compile(r"/book/\?resume=1$"))
     wait_until_ready(page)
     expect(page.locator("#step-confirm-title")).to_be_focused()
-    expect(page.locator("#summary")).to_contain_text("Tuesday, March 3 at 10:00")
+    expect(page.locator("#summary")).to_contain_text("Tuesday, March 3, 2026 at 10:00")
     expect(page.locator("#pain-6")).to_be_checked()
     expect(page.get_by_label("Anything else your therapist should know?")).to_have_value(
         "Stiff in the mornings after long drives."
@@ -252,7 +252,7 @@ def test_a_slot_taken_meanwhile_is_explained_with_the_nearest_times_and_the_inta
     screenshot(page, "book-slot-taken")
 
     page.locator("#alternative-options label").filter(has_text=re.compile(r"1:00\sPM")).click()
-    expect(page.locator("#summary")).to_contain_text("Tuesday, March 3 at 1:00")
+    expect(page.locator("#summary")).to_contain_text("Tuesday, March 3, 2026 at 1:00")
     page.get_by_role("button", name="Confirm booking").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your massage is booked")

@@ -75,7 +75,7 @@ def test_a_patient_books_at_the_second_location_and_is_remembered_next_time(
 
     summary = page.locator("#summary")
     expect(summary).to_contain_text(f"Uptown, {UPTOWN_ADDRESS}")
-    expect(summary).to_contain_text("Tuesday, March 3 at 9:00")
+    expect(summary).to_contain_text("Tuesday, March 3, 2026 at 9:00")
     check_accessibility(page)
     page.get_by_role("button", name="Confirm booking").click()
 

@@ -177,7 +177,7 @@ def test_finished_steps_fold_and_the_questionnaire_answers_reach_the_confirm_ste
     expect(page.locator("#step-therapist-summary")).to_have_text("Any available therapist")
     pick_tuesday_at(page, "10:00 AM")
     page.locator("[data-continue=time]").click()
-    expect(page.locator("#step-time-summary")).to_contain_text("Tuesday, March 3 at 10:00")
+    expect(page.locator("#step-time-summary")).to_contain_text("Tuesday, March 3, 2026 at 10:00")
     page.locator("label[for=pain-5]").click()
     page.locator("[data-continue=intake]").click()
 
@@ -200,7 +200,7 @@ def test_finished_steps_fold_and_the_questionnaire_answers_reach_the_confirm_ste
     page.locator("#slot-options label").filter(has_text=time_label("11:00 AM")).first.click()
     page.locator("[data-continue=time]").click()
     expect(page.locator("#step-time-content")).to_be_hidden()
-    expect(page.locator("#step-time-summary")).to_contain_text("Tuesday, March 3 at 11:00")
+    expect(page.locator("#step-time-summary")).to_contain_text("Tuesday, March 3, 2026 at 11:00")
 
     page.locator("[data-continue=intake]").click()
     page.get_by_role("button", name="Confirm booking").click()
@@ -228,7 +228,7 @@ def test_a_reschedule_may_overlap_its_own_old_time(
     slots.filter(has_text=time_label("10:30 AM")).click()
     card.get_by_role("button", name="Move my appointment").click()
 
-    expect(page.locator("#flash")).to_contain_text("moved to Tuesday, March 3 at 10:30")
+    expect(page.locator("#flash")).to_contain_text("moved to Tuesday, March 3, 2026 at 10:30")
     mine.refresh_from_db()
     assert mine.start == datetime(2026, 3, 3, 10, 30, tzinfo=CLINIC_ZONE)
     assert mine.therapist == carol

@@ -53,7 +53,7 @@ def test_the_booking_flow_works_at_360_pixels(
     assert_fits(page)
     check_accessibility(page)
     page.locator("[data-continue=intake]").tap()
-    expect(page.locator("#summary")).to_contain_text("Thursday, March 5 at 3:30")
+    expect(page.locator("#summary")).to_contain_text("Thursday, March 5, 2026 at 3:30")
     assert_fits(page)
     screenshot(page, "mobile-book-confirm")
     page.get_by_role("button", name="Confirm booking").tap()

@@ -33,10 +33,10 @@ def test_therapist_adds_a_break_and_records_a_completed_session(
 
     # The day: the session with its intake and a red-flag badge that says what it is.
     page.goto(f"{live_server.url}/therapist/")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Monday 2 March 2026")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Monday, March 2, 2026")
     card = page.locator("article.session").first
     expect(card).to_contain_text("Alice Archer")
-    expect(card).to_contain_text("10:00\u201311:00 EST")
+    expect(card).to_contain_text("10:00\u201311:00 AM EST")
     expect(card.locator(".badge--alert").first).to_contain_text("Red flags")
     expect(card).to_contain_text("Numbness, tingling or weakness in the legs")
     check_accessibility(page)
@@ -61,7 +61,7 @@ def test_therapist_adds_a_break_and_records_a_completed_session(
 
     # The past session: mark it completed, then write the SOAP note.
     page.get_by_role("link", name="Day").click()
-    page.get_by_role("link", name="10:00\u201311:00 EST \u00b7 Deep tissue").click()
+    page.get_by_role("link", name="10:00\u201311:00 AM EST \u00b7 Deep tissue").click()
     page.get_by_role("button", name="Mark completed").click()
     expect(page.get_by_role("status")).to_contain_text("Session marked completed.")
     expect(page.get_by_test_id("session-status")).to_have_text("Completed")

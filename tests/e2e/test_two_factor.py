@@ -56,4 +56,4 @@ def test_a_therapist_sets_up_the_app_from_the_page_and_then_opens_the_portal(
 
     page.get_by_role("link", name="I have saved my codes, continue").click()
     expect(page).to_have_url(f"{live_server.url}/therapist/")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Monday 2 March 2026")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Monday, March 2, 2026")

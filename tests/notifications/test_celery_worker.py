@@ -84,7 +84,7 @@ def test_a_booking_sends_one_confirmation_and_one_therapist_notice_through_a_wor
 
     assert sorted(message.to[0] for message in mail.outbox) == ["alice@example.test", "carol@example.test"]
     (confirmation,) = [message for message in mail.outbox if message.to == ["alice@example.test"]]
-    assert confirmation.subject.startswith("Booking confirmed: Deep tissue on Wednesday 4 March 2026, 10:00")
+    assert confirmation.subject.startswith("Booking confirmed: Deep tissue on Wed, Mar 4, 10:00 AM")
 
 
 class WorkerProcess:

@@ -121,16 +121,16 @@ def test_the_confirmation_of_a_london_session_speaks_london_time_and_gives_its_a
     dispatch_due_notifications()
 
     (message,) = sent(Kind.CONFIRMATION)
-    assert message.subject == "Booking confirmed: Deep tissue on Wednesday 4 March 2026, 10:00 (GMT)"
+    assert message.subject == "Booking confirmed: Deep tissue on Wed, Mar 4, 10:00 AM GMT"
     body = message.body
-    assert "When:       Wednesday 4 March 2026, 10:00 (Europe/London, GMT), until 11:00" in body
+    assert "When:       Wednesday, March 4, 2026 at 10:00 AM (Europe/London, GMT), until 11:00 AM" in body
     assert "Where:      London Marylebone, 1 Baker Street, London NW1 6XE" in body
     assert "please call us on +44 20 7946 0000" in body
     assert body.rstrip().endswith("1 Baker Street, London NW1 6XE\n+44 20 7946 0000")
-    for clinic_only in (settings.CLINIC_ADDRESS, settings.CLINIC_PHONE, "America/New_York", "05:00"):
+    for clinic_only in (settings.CLINIC_ADDRESS, settings.CLINIC_PHONE, "America/New_York", "5:00 AM"):
         assert clinic_only not in body
     html = html_of(message)
-    assert "Wednesday 4 March 2026, 10:00 (Europe/London, GMT), until 11:00" in html
+    assert "Wednesday, March 4, 2026 at 10:00 AM (Europe/London, GMT), until 11:00 AM" in html
     assert "London Marylebone, 1 Baker Street, London NW1 6XE" in html
     assert settings.CLINIC_ADDRESS not in html
     # The patient is not told the room: the clinic may change it.
@@ -149,7 +149,7 @@ def test_the_therapists_notice_names_the_location_and_the_room(
     dispatch_due_notifications()
 
     (message,) = sent(Kind.THERAPIST_NEW)
-    assert message.subject == "New booking: Alice A., Deep tissue, Wednesday 4 March 2026, 10:00 (GMT)"
+    assert message.subject == "New booking: Alice A., Deep tissue, Wed, Mar 4, 10:00 AM GMT"
     assert "Where:      London Marylebone, 1 Baker Street, London NW1 6XE" in message.body
     assert "Room:       Garden room" in message.body
     assert '<th scope="row">Room</th><td>Garden room</td>' in html_of(message)
@@ -169,16 +169,16 @@ def test_a_cancellation_and_a_reschedule_keep_to_the_locations_zone(
     appointment = move(appointment, datetime(2026, 3, 5, 9, 0, tzinfo=LONDON))
     dispatch_due_notifications()
     (moved,) = sent(Kind.RESCHEDULE)
-    assert "Was:        Wednesday 4 March 2026, 10:00 (Europe/London, GMT)" in moved.body
-    assert "When:       Thursday 5 March 2026, 09:00 (Europe/London, GMT), until 10:00" in moved.body
+    assert "Was:        Wednesday, March 4, 2026 at 10:00 AM (Europe/London, GMT)" in moved.body
+    assert "When:       Thursday, March 5, 2026 at 9:00 AM (Europe/London, GMT), until 10:00 AM" in moved.body
 
     services.cancel(appointment=appointment, by=admin_user)
     dispatch_due_notifications()
     (cancelled,) = sent(Kind.CANCELLATION)
-    assert "Thursday 5 March 2026, 09:00 (Europe/London, GMT)" in cancelled.body
+    assert "Thursday, March 5, 2026 at 9:00 AM (Europe/London, GMT)" in cancelled.body
     assert "Where:      London Marylebone, 1 Baker Street, London NW1 6XE" in cancelled.body
     (told,) = sent(Kind.THERAPIST_CANCELLATION)
-    assert "When:       Thursday 5 March 2026, 09:00 (Europe/London, GMT)" in told.body
+    assert "When:       Thursday, March 5, 2026 at 9:00 AM (Europe/London, GMT)" in told.body
     assert "Where:      London Marylebone, 1 Baker Street, London NW1 6XE" in told.body
 
 
@@ -216,7 +216,7 @@ def test_a_location_without_a_phone_of_its_own_gives_the_clinics(
     dispatch_due_notifications()
 
     (message,) = sent(Kind.CONFIRMATION)
-    assert "When:       Wednesday 4 March 2026, 14:00 (America/New_York, EST), until 15:00" in message.body
+    assert "When:       Wednesday, March 4, 2026 at 2:00 PM (America/New_York, EST), until 3:00 PM" in message.body
     assert "Where:      Annex, 40 Summer Street, Boston, MA 02110" in message.body
     assert f"please call us on {settings.CLINIC_PHONE}" in message.body
 
@@ -249,9 +249,9 @@ def test_the_agenda_lists_each_sessions_location_and_room_in_its_own_time(
 
     (agenda,) = sent(Kind.AGENDA)
     body = agenda.body
-    assert "Your sessions on Tuesday 3 March 2026 (times in each location's own time):" in body
-    london_line = "10:00-11:00 GMT  Bob B., Deep tissue at London Marylebone, Garden room"
-    home_line = f"14:00-15:00 EST  Alice A., Deep tissue at {home.location.name}, Room 1"
+    assert "Your sessions on Tuesday, March 3, 2026 (times in each location's own time):" in body
+    london_line = "10:00\u201311:00 AM GMT  Bob B., Deep tissue at London Marylebone, Garden room"
+    home_line = f"2:00\u20133:00 PM EST  Alice A., Deep tissue at {home.location.name}, Room 1"
     assert body.index(london_line) < body.index(home_line)
     # Two addresses that day: neither is "the" address of the day.
     assert "Where:" not in body
@@ -275,7 +275,7 @@ def test_an_agenda_at_one_location_names_it_and_speaks_its_zone(
         plan_daily_agendas()
 
     (agenda,) = sent(Kind.AGENDA)
-    assert "Your sessions on Tuesday 3 March 2026 (times in Europe/London, GMT):" in agenda.body
-    assert "10:00-11:00  Alice A., Deep tissue at London Marylebone, Garden room" in agenda.body
+    assert "Your sessions on Tuesday, March 3, 2026 (times in Europe/London, GMT):" in agenda.body
+    assert "10:00\u201311:00 AM  Alice A., Deep tissue at London Marylebone, Garden room" in agenda.body
     assert "Where: London Marylebone, 1 Baker Street, London NW1 6XE" in agenda.body
     assert agenda.body.rstrip().endswith("1 Baker Street, London NW1 6XE\n+44 20 7946 0000")

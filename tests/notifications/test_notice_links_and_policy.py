@@ -62,7 +62,7 @@ def test_a_confirmation_three_hours_ahead_shows_no_past_deadline_and_says_to_cal
 
     (confirmation,) = sent(Kind.CONFIRMATION)
     for part in parts(confirmation):
-        assert "Sunday 1 March 2026" not in part  # 24 hours before the start: already past
+        assert "Sunday, March 1, 2026" not in part  # 24 hours before the start: already past
         assert "online until" not in part
         assert "can no longer be cancelled or moved online" in part
         assert "Within 24 hours of the session, please call us on +1 617 555 0142" in part
@@ -76,7 +76,7 @@ def test_a_confirmation_three_days_ahead_gives_the_deadline(
 
     (confirmation,) = sent(Kind.CONFIRMATION)
     for part in parts(confirmation):
-        assert "online until Wednesday 4 March 2026, 10:00 (America/New_York, EST)" in part
+        assert "online until Wednesday, March 4, 2026 at 10:00 AM (America/New_York, EST)" in part
         assert f"{SITE}/appointments/" in part
 
 

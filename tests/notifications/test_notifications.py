@@ -168,11 +168,11 @@ def test_a_rescheduled_appointment_gets_reminders_only_for_its_new_time(
     reminders = sent(Kind.REMINDER)
     assert len(reminders) == 2
     for reminder in reminders:
-        assert "Thursday 5 March 2026, 14:00 (America/New_York, EST)" in reminder.body
-        assert "Wednesday 4 March 2026, 10:00" not in reminder.body
+        assert "Thursday, March 5, 2026 at 2:00 PM (America/New_York, EST)" in reminder.body
+        assert "Wednesday, March 4, 2026 at 10:00 AM" not in reminder.body
     (notice,) = sent(Kind.RESCHEDULE)
-    assert "Was:        Wednesday 4 March 2026, 10:00 (America/New_York, EST)" in notice.body
-    assert "Thursday 5 March 2026, 14:00" in notice.body
+    assert "Was:        Wednesday, March 4, 2026 at 10:00 AM (America/New_York, EST)" in notice.body
+    assert "Thursday, March 5, 2026 at 2:00 PM" in notice.body
     assert [message.to for message in sent(Kind.THERAPIST_RESCHEDULE)] == [["carol@example.test"]]
 
 
@@ -185,8 +185,8 @@ def test_a_reminder_after_the_spring_change_says_edt(
     dispatch_due_notifications()
 
     (reminder,) = sent(Kind.REMINDER)
-    assert "Monday 9 March 2026, 09:00 (America/New_York, EDT)" in reminder.body
-    assert "Monday 9 March 2026, 09:00 (America/New_York, EDT)" in reminder.alternatives[0][0]
+    assert "Monday, March 9, 2026 at 9:00 AM (America/New_York, EDT)" in reminder.body
+    assert "Monday, March 9, 2026 at 9:00 AM (America/New_York, EDT)" in reminder.alternatives[0][0]
     assert "EST" not in reminder.body
 
 
@@ -199,7 +199,7 @@ def test_a_reminder_before_the_spring_change_says_est(
     dispatch_due_notifications()
 
     (reminder,) = sent(Kind.REMINDER)
-    assert "Friday 6 March 2026, 09:00 (America/New_York, EST)" in reminder.body
+    assert "Friday, March 6, 2026 at 9:00 AM (America/New_York, EST)" in reminder.body
     assert "EDT" not in reminder.body
 
 
@@ -210,15 +210,15 @@ def test_the_confirmation_shows_everything_the_patient_needs(
     dispatch_due_notifications()
 
     (confirmation,) = sent(Kind.CONFIRMATION)
-    assert confirmation.subject == "Booking confirmed: Deep tissue on Wednesday 4 March 2026, 10:00 (EST)"
+    assert confirmation.subject == "Booking confirmed: Deep tissue on Wed, Mar 4, 10:00 AM EST"
     html = confirmation.alternatives[0][0]
     for part in (confirmation.body, html):
-        assert "Wednesday 4 March 2026, 10:00 (America/New_York, EST)" in part
+        assert "Wednesday, March 4, 2026 at 10:00 AM (America/New_York, EST)" in part
         assert "Carol Chen" in part
         assert "Deep tissue" in part
         assert settings.CLINIC_ADDRESS in part
         assert "24 hours before it starts" in part
-        assert "Tuesday 3 March 2026, 10:00" in part  # the deadline to cancel online
+        assert "Tuesday, March 3, 2026 at 10:00 AM" in part  # the deadline to cancel online
         assert f"{settings.SITE_URL}/appointments/" in part
         assert "where it hurts" in part
         assert "pressure" in part
@@ -240,7 +240,7 @@ def test_therapist_notices_keep_health_details_out_of_email(
     therapist_mail = [message for message in mail.outbox if message.to == ["carol@example.test"]]
     assert {message.subject.split(":")[0] for message in therapist_mail} == {
         "New booking",
-        "Your sessions on Wednesday 4 March 2026",
+        "Your sessions on Wednesday, March 4, 2026",
     }
     for message in sent():
         for part in (message.subject, message.body, message.alternatives[0][0]):
@@ -269,10 +269,10 @@ def test_a_session_moved_to_another_therapist_is_announced_to_both(
     (lost,) = sent(Kind.THERAPIST_CANCELLATION)
     assert lost.to == ["carol@example.test"]
     assert "moved to another therapist" in lost.body
-    assert "Wednesday 4 March 2026, 10:00 (America/New_York, EST)" in lost.body
+    assert "Wednesday, March 4, 2026 at 10:00 AM (America/New_York, EST)" in lost.body
     gained = [message for message in sent(Kind.THERAPIST_NEW) if message.to == ["dan@example.test"]]
     assert len(gained) == 1
-    assert "Wednesday 4 March 2026, 15:00 (America/New_York, EST)" in gained[0].body
+    assert "Wednesday, March 4, 2026 at 3:00 PM (America/New_York, EST)" in gained[0].body
     (moved,) = sent(Kind.RESCHEDULE)
     assert "Dan Diaz" in moved.body
 
@@ -321,11 +321,13 @@ def test_the_agenda_lists_each_therapists_sessions_of_the_day(
     agendas = {message.to[0]: message for message in sent(Kind.AGENDA)}
     assert set(agendas) == {"carol@example.test", "dan@example.test"}
     carol = agendas["carol@example.test"].body
-    assert "Tuesday 3 March 2026 (times in America/New_York, EST)" in carol
-    assert carol.index("10:00-11:00  Bob B., Deep tissue") < carol.index("14:00-15:00  Alice A., Deep tissue")
+    assert "Tuesday, March 3, 2026 (times in America/New_York, EST)" in carol
+    assert carol.index("10:00\u201311:00 AM  Bob B., Deep tissue") < carol.index(
+        "2:00\u20133:00 PM  Alice A., Deep tissue"
+    )
     assert carol.count("Bob B.") == 1  # not Wednesday's session
-    assert "11:00-12:00  Alice A., Deep tissue" in agendas["dan@example.test"].body
-    assert agendas["carol@example.test"].subject == "Your sessions on Tuesday 3 March 2026: 2"
+    assert "11:00 AM\u201312:00 PM  Alice A., Deep tissue" in agendas["dan@example.test"].body
+    assert agendas["carol@example.test"].subject == "Your sessions on Tuesday, March 3, 2026: 2"
 
 
 def test_planning_the_agenda_twice_sends_it_once(
@@ -385,7 +387,7 @@ def test_a_late_scan_sends_only_the_latest_reminder(
     (reminder,) = sent(Kind.REMINDER)
     assert "starts in 2 hours" in reminder.body
     assert "Within 24 hours of the session, please call us on +1 617 555 0142" in reminder.body
-    assert "Tuesday 3 March 2026, 10:00" not in reminder.body  # the deadline that has passed
+    assert "Tuesday, March 3, 2026 at 10:00 AM" not in reminder.body  # the deadline that has passed
     assert Notification.objects.get(appointment=appointment, due_at=at(3, 10)).status == NotificationStatus.VOID
 
 
