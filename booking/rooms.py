@@ -23,6 +23,7 @@ from django.utils import timezone
 from audit import log as history
 from audit.models import Kind
 from booking import locks
+from booking.availability import suitable_rooms
 from booking.exceptions import BookingError, InvalidBooking, NotAllowed, SlotTaken
 from booking.models import ACTIVE_STATUSES, Appointment, MassageType, Status
 from clinic.models import User
@@ -31,16 +32,6 @@ from locations.models import Room, RoomClosure, RoomQuerySet
 ROOM_CLOSURE_CANCELLATION_REASON = "The treatment room is closed at that time."
 # How far the tightest-fit rule looks either side of a session for the room's neighbours.
 _FIT_HORIZON = timedelta(hours=12)
-
-
-def suitable_rooms(massage_type: MassageType, location_id: int) -> RoomQuerySet:
-    """Return the active rooms at the location with every feature the massage needs."""
-    needed = MassageType.needs_features.through.objects.filter(massagetype_id=massage_type.pk)
-    has = Room.features.through.objects.filter(
-        room_id=OuterRef(OuterRef("pk")), roomfeature_id=OuterRef("roomfeature_id")
-    )
-    missing = needed.filter(~Exists(has))
-    return Room.objects.active().at(location_id).filter(~Exists(missing))
 
 
 def free_rooms(

@@ -1,6 +1,6 @@
 """Benchmark of the front desk's calendar: server time of a busy day view, on PostgreSQL.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic python bench/calendar.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic python bench/front_desk_day.py
 
 Uses the bench database on the same server (clinic_bench, created and migrated when
 missing) and seeds it inside a transaction that is rolled back at the end, so nothing is
@@ -53,7 +53,7 @@ def bench_database_url() -> str:
     """Return the URL of the bench database on the server of DATABASE_URL (PostgreSQL only)."""
     parts = urlsplit(os.environ.get("DATABASE_URL", ""))
     if parts.scheme not in ("postgres", "postgresql", "pgsql", "postgis"):
-        sys.exit("bench/calendar.py runs on PostgreSQL: set DATABASE_URL=postgres://user@host:port/db")
+        sys.exit("bench/front_desk_day.py runs on PostgreSQL: set DATABASE_URL=postgres://user@host:port/db")
     return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
 
 
