@@ -41,7 +41,10 @@ for page in $PAGES; do
         out="$TOOLS/$(echo "$page" | tr '/' '_')-$form.json"
         "$TOOLS/node_modules/.bin/lighthouse" "$URL$page" $preset --quiet \
             --only-categories=performance,accessibility,best-practices \
-            --chrome-flags="--headless=new --no-sandbox" --output=json --output-path="$out" >/dev/null 2>&1
+            --chrome-flags="--headless=new --no-sandbox" --output=json --output-path="$out" >/dev/null 2>&1 || {
+            echo "$page $form: Lighthouse did not finish (see $out)"
+            continue
+        }
         node -e '
             const r = require(process.argv[1]);
             const s = (k) => Math.round(r.categories[k].score * 100);
