@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from audit.models import Event
+from clinic import dates
 
 
 def actor_name(event: Event) -> str:
@@ -25,7 +25,7 @@ def history_table(events: Iterable[Event]) -> SafeString:
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
-                f"{timezone.localtime(e.at):%a %d %b %Y %H:%M}",
+                dates.moment(e.at),
                 actor_name(e),
                 e.get_kind_display(),
                 e.summary + (" (a reason was given: see the appointment)" if e.data.get("reason_given") else ""),

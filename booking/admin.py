@@ -35,6 +35,7 @@ from booking.admin_views import write_appointments_csv
 from booking.availability import clinic_today, clinic_week
 from booking.exceptions import BookingError
 from booking.models import Appointment, MassageType, Status
+from clinic import dates
 from clinic.admin_lookups import AllowListedLookups
 from clinic.models import User
 
@@ -249,8 +250,7 @@ class AppointmentAdmin(AllowListedLookups):
 
     @admin.display(description="start", ordering="start")
     def when(self, obj: Appointment) -> str:
-        local = timezone.localtime(obj.start, obj.zone)
-        return f"{local:%a} {local.day} {local:%b %Y %H:%M}"
+        return dates.short_moment(obj.start, obj.zone)
 
     @admin.display(description="patient", ordering="patient__last_name")
     def patient_name(self, obj: Appointment) -> str:

@@ -26,6 +26,7 @@ from booking import locks
 from booking.availability import suitable_rooms
 from booking.exceptions import BookingError, InvalidBooking, NotAllowed, SlotTaken
 from booking.models import ACTIVE_STATUSES, Appointment, MassageType, Status
+from clinic import dates
 from clinic.models import User
 from locations.models import Room, RoomClosure, RoomQuerySet
 
@@ -168,8 +169,8 @@ def _check_room_for(appointment: Appointment, room: Room, *, now: datetime) -> N
         .first()
     )
     if clash is not None:
-        local = timezone.localtime(clash.start, room.location.zone)
-        raise SlotTaken(f"{room} is taken then: a session with {clash.therapist} at {local:%H:%M}.")
+        at = dates.clock(clash.start, room.location.zone)
+        raise SlotTaken(f"{room} is taken then: a session with {clash.therapist} at {at}.")
 
 
 @transaction.atomic

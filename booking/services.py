@@ -436,7 +436,7 @@ def _check_change_window(*, appointment: Appointment, by: User, now: datetime, a
         hours = settings.CANCELLATION_WINDOW.total_seconds() / 3600
         raise CancellationTooLate(
             f"Appointments can be {action} online until {hours:g} hours before the start "
-            f"(the deadline was {timezone.localtime(deadline):%A %d %B at %H:%M}). "
+            f"(the deadline was {dates.moment(deadline, appointment.zone)}). "
             f"Please call the clinic on {settings.CLINIC_PHONE}."
         )
 

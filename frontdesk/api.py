@@ -23,6 +23,7 @@ from booking import services
 from booking.availability import find_slots, suitable_rooms
 from booking.exceptions import BookingError
 from booking.models import Appointment, MassageType
+from clinic import dates
 from clinic.errors import error_body
 from clinic.models import User, normalize_phone
 from frontdesk.access import desk_api
@@ -231,7 +232,7 @@ def next_free(request: HttpRequest) -> HttpResponse:
         {
             "start": start.isoformat(),
             "date": start.date().isoformat(),
-            "time": f"{start:%H:%M}",
+            "time": dates.clock(start.time()),
             "therapist_id": slot.therapist_id,
             "therapist": str(therapist),
             "massage_type": massage_type.pk,

@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from booking.availability import clinic_day_bounds
 from booking.models import Appointment, Status
+from clinic import dates
 from frontdesk.grid import Booked, Cell, Interval, Lane, display_hours, lane_cells, rows_of_day
 from locations.models import Location, Room, RoomClosure
 from therapists.models import Therapist, TimeOff, WorkingHours
@@ -141,7 +142,7 @@ def card(
         "room_id": appointment.room_id,
         "start": start.isoformat(),
         "end": end.isoformat(),
-        "time": f"{start:%H:%M}\N{EN DASH}{end:%H:%M}",
+        "time": dates.clock_span(start.time(), end.time()),
         "status": appointment.status,
         "status_label": appointment.get_status_display(),
         "red_flags": len(appointment.red_flags or []),
@@ -254,7 +255,7 @@ def _lanes(
         several_days = len(days) > 1
         if therapist is not None or room is not None:
             for day in days:
-                label = f"{day:%a} {day.day} {day:%b}"
+                label = dates.short_day(day)
                 if therapist is not None:
                     yield (
                         f"t{therapist.pk}-{day}",
@@ -276,7 +277,7 @@ def _lanes(
                     )
             return
         for day in days:
-            suffix = f" {day:%a} {day.day}" if several_days else ""
+            suffix = f" {dates.short_day(day)}" if several_days else ""
             if by == BY_ROOM:
                 for each in week.rooms:
                     yield (

@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from clinic import dates
+
 Interval = tuple[datetime, datetime]
 
 FREE = "free"
@@ -123,8 +125,8 @@ def session_words(card: dict[str, object], shows: str = "room") -> str:
 
 
 def cell_at(moment: datetime, step: timedelta, lane: Lane, *, now: datetime, label: str) -> Cell:
-    """Return what the lane's slot at `moment` holds, labelled '<label>, HH:MM: <what>'."""
-    prefix = f"{label}, {moment:%H:%M}"
+    """Return what the lane's slot at `moment` holds, labelled '<label>, 10:00 AM: <what>'."""
+    prefix = f"{label}, {dates.clock(moment.time())}"
     for booked in lane.sessions:
         if booked.start <= moment < booked.end or (moment <= booked.start < moment + step):
             first = moment <= booked.start < moment + step

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from clinic import dates
 from frontdesk.calendar import Calendar, Column
 from frontdesk.grid import Cell
 
@@ -52,7 +53,7 @@ def rows_html(grid: Calendar) -> list[tuple[bool, str, SafeString]]:
     return [
         (
             moment.minute == 0,
-            f"{moment:%H:%M}",
+            dates.clock(moment),
             mark_safe("".join(_cell(index, cell, column) for column, cell in cells)),  # noqa: S308 (escaped above)
         )
         for index, moment, cells in grid.rows

@@ -10,6 +10,7 @@ from booking.admin_forms import refusal_for
 from booking.availability import find_slots
 from booking.exceptions import BookingError, PatientBusy, SlotTaken, SlotUnavailable
 from booking.models import MassageType
+from clinic import dates
 from locations.models import Location
 from therapists.models import Therapist
 
@@ -65,7 +66,7 @@ def explain(
     )
     if "nearest free times" not in message:
         if nearest:
-            times = " or ".join(f"{moment.astimezone(location.zone):%H:%M}" for moment in nearest)
+            times = " or ".join(dates.clock(moment, location.zone) for moment in nearest)
             message += f" The nearest free times that day are {times}."
         else:
             message += f" {therapist} has no other free time that day."

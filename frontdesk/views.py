@@ -21,6 +21,7 @@ from audit.models import Event
 from booking.availability import monday_of
 from booking.intake import Pressure
 from booking.models import Appointment, MassageType
+from clinic import dates
 from frontdesk import calendar, markup
 from frontdesk.access import desk_page
 from locations.models import Location, Room
@@ -110,7 +111,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
         view="day",
         day=day,
         by=by,
-        day_label=f"{day:%A} {day.day} {day:%B %Y}",
+        day_label=dates.long_day(day),
         locations=locations,
         massage_types=list(MassageType.objects.active()),
         previous_url=_link("frontdesk:day", date=(day - timedelta(days=1)).isoformat(), **here),
@@ -155,7 +156,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
         day=monday,
         therapist=therapist,
         room=room,
-        day_label=f"{therapist or room}, week of Monday {monday.day} {monday:%B %Y}",
+        day_label=f"{therapist or room}, week of {dates.long_day(monday)}",
         locations=locations,
         lanes_therapists=list(Therapist.objects.active().filter(working_hours__location=location).distinct()),
         lanes_rooms=list(Room.objects.active().at(location)),

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from clinic import dates
 from clinic.constraints import PostgresExclusionConstraint, TsTzRange
 from clinic.plain_text import validate_single_line
 
@@ -165,7 +166,8 @@ class RoomClosure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.room} closed {self.start:%Y-%m-%d %H:%M}-{self.end:%Y-%m-%d %H:%M}"
+        zone = self.room.location.zone
+        return f"{self.room} closed {dates.moment(self.start, zone)} to {dates.moment(self.end, zone)}"
 
     def clean(self) -> None:
         if self.start is not None and self.end is not None and self.start >= self.end:

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clinic import dates
 from clinic.constraints import PostgresExclusionConstraint, WallClockRange
 from clinic.plain_text import validate_single_line
 from locations.models import default_location_id
@@ -95,7 +96,7 @@ class WorkingHours(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+        return f"{self.get_weekday_display()} {dates.clock_span(self.start, self.end)}"
 
     def clean(self) -> None:
         if self.start is not None and self.end is not None and self.start >= self.end:
@@ -154,9 +155,7 @@ class TimeOff(models.Model):
         indexes = [models.Index(fields=["therapist", "start", "end"])]
 
     def __str__(self) -> str:
-        zone = timezone.get_default_timezone()
-        start, end = self.start.astimezone(zone), self.end.astimezone(zone)
-        return f"{self.therapist}: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
+        return f"{self.therapist}: {dates.moment(self.start)} to {dates.moment(self.end)}"
 
     def clean(self) -> None:
         if self.start is not None and self.end is not None and self.start >= self.end:

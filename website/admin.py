@@ -18,11 +18,11 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
 from audit.display import history_table
 from audit.models import Event
 from booking.models import Appointment, Status
+from clinic import dates
 from clinic.admin_lookups import AllowListedLookups
 from clinic.forms import SiteMailPasswordResetForm
 from clinic.models import User
@@ -107,8 +107,7 @@ class PatientAppointmentsInline(admin.TabularInline):
 
     @admin.display(description="start")
     def when(self, obj: Appointment) -> str:
-        local = timezone.localtime(obj.start)
-        return f"{local:%a} {local.day} {local:%b %Y %H:%M}"
+        return dates.short_moment(obj.start, obj.zone)
 
 
 class TherapistFilter(admin.SimpleListFilter):

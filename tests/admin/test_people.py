@@ -77,7 +77,7 @@ def test_a_new_span_is_saved(therapist, admin_client: Client) -> None:
 @pytest.mark.django_db
 def test_a_patients_page_lists_their_appointments_read_only(booked, patient, front_desk_client: Client) -> None:
     page = front_desk_client.get(reverse("admin:clinic_user_change", args=[patient.pk])).content.decode()
-    assert "Wed 4 Mar 2026 10:00" in page
+    assert "Wed, Mar 4, 10:00 AM" in page
     assert "Deep tissue" in page and "Carol Chen" in page and "Confirmed" in page
     assert 'name="appointments-0-status"' not in page
 

@@ -65,8 +65,8 @@ def test_a_phone_booking_for_a_known_patient_takes_four_actions_after_the_click(
     check_accessibility(page)
     actions, act = counter()
 
-    cell(page, "Carol Chen, 10:00: free").click()
-    dialog = page.get_by_role("dialog", name="Book Carol Chen, 10:00")
+    cell(page, "Carol Chen, 10:00 AM: free").click()
+    dialog = page.get_by_role("dialog", name="Book Carol Chen, 10:00 AM")
     expect(dialog).to_be_visible()
     dialog.get_by_label("Find the patient by name, e-mail or phone").fill("alice")
     act("type the name")
@@ -80,7 +80,7 @@ def test_a_phone_booking_for_a_known_patient_takes_four_actions_after_the_click(
 
     expect(
         session_cell(
-            page, "Carol Chen, 10:00: Alice Archer, new patient, Deep tissue, 10:00\N{EN DASH}11:00, Confirmed"
+            page, "Carol Chen, 10:00 AM: Alice Archer, new patient, Deep tissue, 10:00\N{EN DASH}11:00 AM, Confirmed"
         )
     ).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Booked: Deep tissue with Alice Archer")
@@ -94,8 +94,8 @@ def test_a_phone_booking_for_a_known_patient_takes_four_actions_after_the_click(
 def test_a_new_caller_is_booked_with_name_and_phone(calendar: Page, site_catalogue: dict) -> None:
     page = calendar
 
-    cell(page, "Dan Diaz, 15:00: free").click()
-    dialog = page.get_by_role("dialog", name="Book Dan Diaz, 15:00")
+    cell(page, "Dan Diaz, 3:00 PM: free").click()
+    dialog = page.get_by_role("dialog", name="Book Dan Diaz, 3:00 PM")
     dialog.get_by_role("button", name="New caller").click()
     dialog.get_by_label("First name").fill("Nina")
     dialog.get_by_label("Last name").fill("Novak")
@@ -106,7 +106,7 @@ def test_a_new_caller_is_booked_with_name_and_phone(calendar: Page, site_catalog
     expect(
         session_cell(
             page,
-            "Dan Diaz, 15:00: Nina Novak, new patient, Trigger point therapy, 15:00\N{EN DASH}15:45, Confirmed",
+            "Dan Diaz, 3:00 PM: Nina Novak, new patient, Trigger point therapy, 3:00\N{EN DASH}3:45 PM, Confirmed",
         )
     ).to_be_visible()
     caller = User.objects.get(first_name="Nina")
@@ -123,9 +123,9 @@ def test_a_session_is_moved_by_drag_and_drop(
     page.reload()
 
     card = page.locator(f'.fd-card[data-session="{session.pk}"]')
-    card.drag_to(cell(page, "Dan Diaz, 12:00: free"))
+    card.drag_to(cell(page, "Dan Diaz, 12:00 PM: free"))
 
-    expect(page.get_by_role("status")).to_contain_text("Moved: Deep tissue with Alice Archer is now 12:00")
+    expect(page.get_by_role("status")).to_contain_text("Moved: Deep tissue with Alice Archer is now 12:00\N{EN DASH}1:00 PM")
     session.refresh_from_db()
     assert (session.start, session.therapist) == (at(12), site_catalogue["dan"])
 
@@ -138,7 +138,7 @@ def test_a_session_is_moved_with_the_keyboard(calendar: Page, patient: User, sit
     page.reload()
 
     start = session_cell(
-        page, "Carol Chen, 09:00: Alice Archer, new patient, Deep tissue, 09:00\N{EN DASH}10:00, Confirmed"
+        page, "Carol Chen, 9:00 AM: Alice Archer, new patient, Deep tissue, 9:00\N{EN DASH}10:00 AM, Confirmed"
     )
     start.click()
     page.get_by_role("dialog").get_by_role("button", name="Close").click()
@@ -147,10 +147,10 @@ def test_a_session_is_moved_with_the_keyboard(calendar: Page, patient: User, sit
     expect(page.get_by_role("status")).to_contain_text("Moving Deep tissue with Alice Archer")
     for _ in range(8):  # 09:00 -> 11:00, two hours of quarter-hour rows
         page.keyboard.press("ArrowDown")
-    expect(cell(page, "Carol Chen, 11:00: free")).to_be_focused()
+    expect(cell(page, "Carol Chen, 11:00 AM: free")).to_be_focused()
     page.keyboard.press("Enter")
 
-    expect(page.get_by_role("status")).to_contain_text("is now 11:00\N{EN DASH}12:00 with Carol Chen")
+    expect(page.get_by_role("status")).to_contain_text("is now 11:00 AM\N{EN DASH}12:00 PM with Carol Chen")
     session.refresh_from_db()
     assert session.start == at(11)
 
@@ -165,7 +165,7 @@ def test_a_move_into_a_cell_taken_meanwhile_is_refused_with_the_reason(
     # Someone else takes 14:00 while the page still shows it free.
     services.book(patient=other_patient, therapist=carol, massage_type=deep, start=at(14))
 
-    page.locator(f'.fd-card[data-session="{session.pk}"]').drag_to(cell(page, "Carol Chen, 14:00: free"))
+    page.locator(f'.fd-card[data-session="{session.pk}"]').drag_to(cell(page, "Carol Chen, 2:00 PM: free"))
 
     alert = page.locator("#fd-alert")
     expect(alert).to_contain_text("Not moved: Carol Chen already has Deep tissue with Bob Baker")
@@ -182,7 +182,7 @@ def test_a_session_is_cancelled_with_a_reason(calendar: Page, patient: User, sit
     page.reload()
 
     session_cell(
-        page, "Carol Chen, 13:00: Alice Archer, new patient, Deep tissue, 13:00\N{EN DASH}14:00, Confirmed"
+        page, "Carol Chen, 1:00 PM: Alice Archer, new patient, Deep tissue, 1:00\N{EN DASH}2:00 PM, Confirmed"
     ).press("Enter")
     dialog = page.get_by_role("dialog", name="Alice Archer: Deep tissue")
     dialog.get_by_role("button", name="History").click()
@@ -193,7 +193,7 @@ def test_a_session_is_cancelled_with_a_reason(calendar: Page, patient: User, sit
     dialog.get_by_role("button", name="Cancel the session").click()
 
     expect(page.get_by_role("status")).to_contain_text("Cancelled: Deep tissue with Alice Archer")
-    expect(cell(page, "Carol Chen, 13:00: free")).to_be_visible()
+    expect(cell(page, "Carol Chen, 1:00 PM: free")).to_be_visible()
     session.refresh_from_db()
     assert (session.status, session.cancellation_reason) == (Status.CANCELLED, "The patient has the flu")
 
@@ -204,14 +204,16 @@ def test_the_calendar_shows_a_booking_made_elsewhere_by_itself(
     settings.FRONTDESK_POLL_SECONDS = 1
     login(page, live_server, desk.email, PASSWORD)
     page.goto(f"{live_server.url}{DAY}")
-    expect(cell(page, "Dan Diaz, 11:00: free")).to_be_visible()
+    expect(cell(page, "Dan Diaz, 11:00 AM: free")).to_be_visible()
 
     services.book(
         patient=other_patient, therapist=site_catalogue["dan"], massage_type=site_catalogue["deep_tissue"], start=at(11)
     )
 
     expect(
-        session_cell(page, "Dan Diaz, 11:00: Bob Baker, new patient, Deep tissue, 11:00\N{EN DASH}12:00, Confirmed")
+        session_cell(
+            page, "Dan Diaz, 11:00 AM: Bob Baker, new patient, Deep tissue, 11:00 AM\N{EN DASH}12:00 PM, Confirmed"
+        )
     ).to_be_visible(timeout=8000)
     expect(page.get_by_role("status")).to_contain_text("The calendar was updated")
     screenshot(page, "front-desk-day-updated")
@@ -226,8 +228,8 @@ def test_a_room_cell_books_with_a_chosen_therapist_and_the_week_shows_it(
     page.get_by_role("link", name="By room").click()
     check_accessibility(page)
 
-    cell(page, f"{room.name}, 13:00: free").click()
-    dialog = page.get_by_role("dialog", name=f"Book in {room.name}, 13:00")
+    cell(page, f"{room.name}, 1:00 PM: free").click()
+    dialog = page.get_by_role("dialog", name=f"Book in {room.name}, 1:00 PM")
     dialog.get_by_label("Therapist").select_option(label="Carol Chen")
     dialog.get_by_label("Find the patient by name, e-mail or phone").fill("archer")
     dialog.get_by_role("button", name="Alice Archer").click()
@@ -242,7 +244,7 @@ def test_a_room_cell_books_with_a_chosen_therapist_and_the_week_shows_it(
     page.goto(f"{live_server.url}/admin/calendar/week/?date=2026-03-04&therapist={carol.pk}")
     expect(
         session_cell(
-            page, "Wed 4 Mar, 13:00: Alice Archer, new patient, Swedish massage, 13:00\N{EN DASH}14:00, Confirmed"
+            page, "Wed, Mar 4, 1:00 PM: Alice Archer, new patient, Swedish massage, 1:00\N{EN DASH}2:00 PM, Confirmed"
         )
     ).to_be_visible()
     check_accessibility(page)

@@ -186,7 +186,7 @@ def test_a_cell_taken_meanwhile_is_refused_with_the_nearest_free_times_and_no_ne
     error = error_of(response)
     assert error["code"] == "slot_taken"
     assert "Carol Chen already has Deep tissue with Bob Baker" in error["message"]
-    assert "The nearest free times that day are 13:00." in error["message"]
+    assert "The nearest free times that day are 1:00 PM." in error["message"]
     assert not User.objects.filter(first_name="Nina").exists()
 
 
@@ -286,8 +286,8 @@ def test_the_next_free_time_for_a_massage_with_anyone_or_one_therapist(
         f"{API}next-free/", {"massage_type": massage_type.pk, "location": location, "therapist": other_therapist.pk}
     ).json()
 
-    assert (anyone["date"], anyone["time"], anyone["therapist"]) == ("2026-03-02", "09:00", "Carol Chen")
-    assert (dan["date"], dan["time"]) == ("2026-03-02", "11:15")
+    assert (anyone["date"], anyone["time"], anyone["therapist"]) == ("2026-03-02", "9:00 AM", "Carol Chen")
+    assert (dan["date"], dan["time"]) == ("2026-03-02", "11:15 AM")
 
 
 def test_the_history_of_a_session_lists_who_did_what(

@@ -68,25 +68,25 @@ def test_the_day_shows_each_session_with_its_marks_and_the_kinds_of_busy_time(
 
     html = front_desk_client.get(f"{DAY_URL}?date=2026-03-04").content.decode()
 
-    assert "Wednesday 4 March 2026" in html
+    assert "Wednesday, March 4, 2026" in html
     # The service chose the rooms; each label ends with its room's name.
-    alice = "Alice Archer, new patient, Deep tissue, 10:00\N{EN DASH}11:00, Confirmed, Room of"
-    assert f'aria-label="Carol Chen, 10:00: {alice}' in html
+    alice = "Alice Archer, new patient, Deep tissue, 10:00\N{EN DASH}11:00 AM, Confirmed, Room of"
+    assert f'aria-label="Carol Chen, 10:00 AM: {alice}' in html
     assert (
-        'aria-label="Dan Diaz, 14:00: Bob Baker, red flags, Deep tissue, 14:00\N{EN DASH}15:00, Confirmed, Room of'
+        'aria-label="Dan Diaz, 2:00 PM: Bob Baker, red flags, Deep tissue, 2:00\N{EN DASH}3:00 PM, Confirmed, Room of'
         in html
     )
-    assert "Carol Chen, 11:00: room turnover" in html
-    assert "Carol Chen, 12:00: break" in html
-    assert "Dan Diaz, 16:00: time off (Holiday)" in html
-    assert "Dan Diaz, 09:00: closed" in html
-    assert "Carol Chen, 09:00: free" in html
+    assert "Carol Chen, 11:00 AM: room turnover" in html
+    assert "Carol Chen, 12:00 PM: break" in html
+    assert "Dan Diaz, 4:00 PM: time off (Holiday)" in html
+    assert "Dan Diaz, 9:00 AM: closed" in html
+    assert "Carol Chen, 9:00 AM: free" in html
 
 
 def test_the_room_view_has_a_column_per_room(clock, front_desk_client: Client, therapist: Therapist) -> None:
     html = front_desk_client.get(f"{DAY_URL}?date=2026-03-04&by=room").content.decode()
 
-    assert f"Room of therapist {therapist.pk}, 09:00: free" in html
+    assert f"Room of therapist {therapist.pk}, 9:00 AM: free" in html
 
 
 def test_a_location_switch_appears_when_there_are_several(clock, front_desk_client: Client, therapist) -> None:

@@ -83,8 +83,10 @@ const book = {
 };
 
 function localTime(iso) {
-  // The server's ISO string is in the location's zone: its wall-clock time is what it says.
-  return iso.slice(11, 16);
+  // The server's ISO string is in the location's zone: its wall-clock time is what it says,
+  // written as every page writes a time ("1:30 PM").
+  const hour = Number(iso.slice(11, 13));
+  return `${hour % 12 || 12}:${iso.slice(14, 16)} ${hour < 12 ? "AM" : "PM"}`;
 }
 
 function cellFacts(cell) {
