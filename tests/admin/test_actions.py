@@ -60,7 +60,7 @@ def test_cancel_action_reports_rows_it_refuses(booked, second, admin_client: Cli
     clock.move_to(WED_10 + timedelta(minutes=5))  # the first has started, the second not
     messages = _messages(_act(admin_client, "cancel_selected", booked, second))
     assert "1 appointment(s) cancelled." in messages
-    assert any("Alice Archer 10:00–11:00 AM" in m and "already started" in m for m in messages)
+    assert any("Alice Archer 10:00\N{EN DASH}11:00 AM" in m and "already started" in m for m in messages)
     booked.refresh_from_db()
     assert booked.status == Status.CONFIRMED
     assert not Notification.objects.filter(appointment=booked, kind=NotificationKind.CANCELLATION).exists()

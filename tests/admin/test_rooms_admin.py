@@ -25,7 +25,7 @@ def uptown(db: None) -> Location:
 
 @pytest.fixture
 def eve(uptown: Location, massage_type: MassageType) -> Therapist:
-    therapist = TherapistFactory(display_name="Eve Evans", massage_types=[massage_type], room=False)
+    therapist = TherapistFactory.create(display_name="Eve Evans", massage_types=[massage_type], room=False)
     WorkingHours.objects.bulk_create(
         WorkingHours(therapist=therapist, location=uptown, weekday=d, start=time(9), end=time(17)) for d in range(7)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -49,13 +50,13 @@ def rooms_shared_at_once() -> list[tuple]:
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_therapists_racing_for_the_one_heated_room_get_one_booking(clock) -> None:
-    location = LocationFactory(name="Uptown")
+    location = LocationFactory.create(name="Uptown")
     heated = RoomFeatureFactory(name="Heated table", slug="heated-table")
     hot_stone = MassageTypeFactory(name="Hot stone", slug="hot-stone", duration_minutes=60, buffer_minutes=15)
     hot_stone.needs_features.set([heated])
     RoomFactory(location=location, name="Room B", features=[heated])
     RoomFactory(location=location, name="Room A")  # free, but without a heated table
-    therapists = [TherapistFactory(massage_types=[hot_stone], room=False) for _ in range(THREADS)]
+    therapists = [TherapistFactory.create(massage_types=[hot_stone], room=False) for _ in range(THREADS)]
     WorkingHours.objects.bulk_create(
         WorkingHours(therapist=t, location=location, weekday=WEDNESDAY.weekday(), start=time(9), end=time(17))
         for t in therapists
@@ -65,7 +66,7 @@ def test_twenty_therapists_racing_for_the_one_heated_room_get_one_booking(clock)
 
     results = run_together(
         [
-            (lambda p=p, t=t: services.book(patient=p, therapist=t, massage_type=hot_stone, start=start))
+            partial(services.book, patient=p, therapist=t, massage_type=hot_stone, start=start)
             for p, t in zip(patients, therapists, strict=True)
         ]
     )
@@ -81,11 +82,11 @@ def test_twenty_therapists_racing_for_the_one_heated_room_get_one_booking(clock)
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_therapists_racing_for_two_rooms_across_an_afternoon_never_share_one(clock) -> None:
-    location = LocationFactory(name="Uptown")
+    location = LocationFactory.create(name="Uptown")
     kind = MassageTypeFactory(name="Swedish", slug="swedish", duration_minutes=60, buffer_minutes=15)
     RoomFactory(location=location, name="Room A")
     RoomFactory(location=location, name="Room B")
-    therapists = [TherapistFactory(massage_types=[kind], room=False) for _ in range(THREADS)]
+    therapists = [TherapistFactory.create(massage_types=[kind], room=False) for _ in range(THREADS)]
     WorkingHours.objects.bulk_create(
         WorkingHours(therapist=t, location=location, weekday=WEDNESDAY.weekday(), start=time(9), end=time(18))
         for t in therapists
@@ -94,7 +95,7 @@ def test_twenty_therapists_racing_for_two_rooms_across_an_afternoon_never_share_
 
     results = run_together(
         [
-            (lambda t=t, s=s, p=p: services.book(patient=p, therapist=t, massage_type=kind, start=s))
+            partial(services.book, patient=p, therapist=t, massage_type=kind, start=s)
             for t, s, p in zip(therapists, starts, [UserFactory() for _ in range(THREADS)], strict=True)
         ]
     )

@@ -57,7 +57,7 @@ def swedish(db: None) -> MassageType:
 
 def working_at(location: Location, *kinds: MassageType, name: str = "Eve Evans") -> Therapist:
     """A therapist (without the suite's own room) who works 09:00-17:00 every day at the location."""
-    therapist = TherapistFactory(display_name=name, massage_types=list(kinds), room=False)
+    therapist = TherapistFactory.create(display_name=name, massage_types=list(kinds), room=False)
     WorkingHours.objects.bulk_create(
         WorkingHours(therapist=therapist, location=location, weekday=day, start=time(9), end=time(17))
         for day in range(7)
@@ -111,7 +111,7 @@ def test_the_tightest_gap_is_taken_so_long_gaps_stay_whole(clock, uptown, swedis
 
 @pytest.mark.django_db
 def test_hot_stone_is_refused_when_the_only_heated_room_is_taken(clock, uptown, hot_stone, heated) -> None:
-    warm = RoomFactory(location=uptown, name="Room B", features=[heated])
+    warm = RoomFactory.create(location=uptown, name="Room B", features=[heated])
     RoomFactory(location=uptown, name="Room A")
     first, second = working_at(uptown, hot_stone, name="Eve"), working_at(uptown, hot_stone, name="Finn")
     book(UserFactory(), first, hot_stone, at(10))
@@ -135,7 +135,7 @@ def test_the_turnover_buffer_holds_the_room(clock, uptown, swedish) -> None:
 
 @pytest.mark.django_db
 def test_the_database_refuses_two_active_sessions_in_one_room_at_once(clock, uptown, swedish) -> None:
-    room = RoomFactory(location=uptown, name="Room A")
+    room = RoomFactory.create(location=uptown, name="Room A")
     first, second = working_at(uptown, swedish, name="Eve"), working_at(uptown, swedish, name="Finn")
     AppointmentFactory(therapist=first, massage_type=swedish, room=room, start=at(10))
 

@@ -125,7 +125,9 @@ def test_a_session_is_moved_by_drag_and_drop(
     card = page.locator(f'.fd-card[data-session="{session.pk}"]')
     card.drag_to(cell(page, "Dan Diaz, 12:00 PM: free"))
 
-    expect(page.get_by_role("status")).to_contain_text("Moved: Deep tissue with Alice Archer is now 12:00\N{EN DASH}1:00 PM")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Moved: Deep tissue with Alice Archer is now 12:00\N{EN DASH}1:00 PM"
+    )
     session.refresh_from_db()
     assert (session.start, session.therapist) == (at(12), site_catalogue["dan"])
 
