@@ -29,6 +29,7 @@ from booking.models import ACTIVE_STATUSES, Appointment, MassageType, Status
 from clinic import dates
 from clinic.models import User
 from locations.models import Room, RoomClosure, RoomQuerySet
+from therapists.models import Therapist, WorkingHours
 
 ROOM_CLOSURE_CANCELLATION_REASON = "The treatment room is closed at that time."
 # How far the tightest-fit rule looks either side of a session for the room's neighbours.
@@ -351,3 +352,67 @@ def close_room(
         at=now,
     )
     return RoomClosureResult(closure=closure, moved=moved, kept=kept, cancelled=cancelled)
+
+
+def no_room_left(
+    *, therapist: Therapist, massage_type: MassageType, start: datetime, end: datetime, ignoring: int | None
+) -> bool:
+    """Return whether the therapist works through [start, end) somewhere, but no suitable room there is free."""
+    _, blocked_until = massage_type.span(start)
+    for span in WorkingHours.objects.filter(therapist=therapist).select_related("location"):
+        local_start = start.astimezone(span.location.zone)
+        if local_start.weekday() != span.weekday:
+            continue
+        span_start, span_end = span.on(local_start.date())
+        if span_start <= start and end <= span_end:
+            return not free_rooms(
+                massage_type=massage_type,
+                location_id=span.location.pk,
+                start=start,
+                blocked_until=blocked_until,
+                ignoring=ignoring,
+            ).exists()
+    return False
+
+
+def take_room(
+    *,
+    massage_type: MassageType,
+    location_id: int,
+    start: datetime,
+    blocked_until: datetime,
+    ignoring: int | None = None,
+    keep: int | None = None,
+    wanted: Room | None = None,
+) -> Room:
+    """Return the room the session takes (under the location's lock), or raise SlotTaken when none is free.
+
+    `wanted` is a room staff chose; it must be at the location, suitable and free.
+    """
+    if wanted is not None:
+        return check_wanted(
+            wanted,
+            massage_type=massage_type,
+            location_id=location_id,
+            start=start,
+            blocked_until=blocked_until,
+            ignoring=ignoring,
+        )
+    room = choose_room(
+        massage_type=massage_type,
+        location_id=location_id,
+        start=start,
+        blocked_until=blocked_until,
+        ignoring=ignoring,
+        keep=keep,
+    )
+    if room is None:
+        raise SlotTaken("Sorry, no treatment room is free at that time any more. Please choose another slot.")
+    return room
+
+
+def lock_workplaces(*therapist_ids: int) -> None:
+    """Lock the locations the therapists work at (after the therapists): their rooms are chosen under it."""
+    locks.lock_locations(
+        *WorkingHours.objects.filter(therapist_id__in=therapist_ids).values_list("location_id", flat=True).distinct()
+    )

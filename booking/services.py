@@ -8,7 +8,7 @@ same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,24 +16,22 @@ from django.utils import timezone
 
 from audit import log as history
 from audit.models import Kind
-from booking import locks, outbox, rooms
-from booking.availability import find_slots
+from booking import checks, locks, outbox, rooms
 from booking.exceptions import (
     CancellationTooLate,
     InvalidBooking,
     InvalidTransition,
     NotAllowed,
-    PatientBusy,
     PolicyRefused,
     SlotTaken,
-    SlotUnavailable,
 )
 from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
+from booking.policy import cancel_deadline
 from clinic import dates
 from clinic.models import User
 from locations.models import Room
-from therapists.models import Therapist, WorkingHours
+from therapists.models import Therapist
 
 EXCLUSION_VIOLATION = "23P01"
 INTAKE_FIELDS = ("focus_areas", "pain_level", "pressure", "health_notes", "red_flags", "provider_consulted")
@@ -70,198 +68,6 @@ class IntakeData:
         return cls(**{name: getattr(appointment, name) for name in INTAKE_FIELDS})
 
 
-def _is_staff(user: User | None) -> bool:
-    return bool(user is not None and user.is_staff)
-
-
-def _acts_for_clinic(user: User, appointment: Appointment) -> bool:
-    """Return whether the user changes the appointment as the clinic (staff or its therapist), not as its patient."""
-    if appointment.patient_id == user.pk:
-        return False  # staff with a booking of their own keep the patients' rules for it
-    return _is_staff(user) or _is_therapist_of(user, appointment)
-
-
-def _is_therapist_of(user: User | None, appointment: Appointment) -> bool:
-    return user is not None and Therapist.objects.filter(pk=appointment.therapist_id, user_id=user.pk).exists()
-
-
-def _check_start(*, start: datetime, now: datetime, staff: bool) -> None:
-    if timezone.is_naive(start):
-        raise InvalidBooking("The start needs a time zone offset.", fields={"start": "Give an ISO 8601 offset."})
-    if start <= now:
-        raise InvalidBooking("That time has already passed.", fields={"start": "The start is in the past."})
-    if staff:
-        return
-    if start < now + settings.BOOKING_MIN_NOTICE:
-        hours = settings.BOOKING_MIN_NOTICE.total_seconds() / 3600
-        raise PolicyRefused(
-            f"Online bookings need at least {hours:g} hours' notice; please call the clinic for sooner.",
-            code="notice_too_short",
-        )
-    if start > now + settings.BOOKING_HORIZON:
-        raise PolicyRefused(
-            f"Bookings open {settings.BOOKING_HORIZON.days} days ahead; please choose an earlier date.",
-            code="beyond_horizon",
-        )
-
-
-def _check_slot(
-    *,
-    therapist: Therapist,
-    massage_type: MassageType,
-    start: datetime,
-    now: datetime,
-    staff: bool,
-    ignoring: int | None = None,
-) -> tuple[datetime, datetime, int]:
-    """Raise unless [start, end + buffer) is free for the therapist; return (end, blocked_until, location id)."""
-    end, blocked_until = massage_type.span(start)
-    clashes = Appointment.objects.active().for_therapist(therapist).overlapping(start, blocked_until)
-    if ignoring is not None:
-        clashes = clashes.exclude(pk=ignoring)
-    if clashes.exists():
-        raise SlotTaken("Sorry, that time was just taken. Please choose another slot.")
-    # A day either side: the therapist's locations may keep other zones than the clinic's,
-    # whose calendar date differs near midnight.
-    day = timezone.localdate(start)
-    free = find_slots(
-        massage_type,
-        day - timedelta(days=1),
-        day + timedelta(days=1),
-        [therapist],
-        now=now,
-        min_notice=timedelta(0) if staff else None,
-        # Staff may book past the online horizon; the slot must still be on the schedule.
-        horizon=max(settings.BOOKING_HORIZON, start - now) if staff else None,
-        ignoring=ignoring,
-    )
-    slot = next((slot for slot in free if slot.start == start), None)
-    if slot is None:
-        if _no_room_left(therapist=therapist, massage_type=massage_type, start=start, end=end, ignoring=ignoring):
-            raise SlotTaken("Sorry, no treatment room is free at that time any more. Please choose another slot.")
-        same_day = [slot.start for slot in free if timezone.localdate(slot.start) == day]
-        raise SlotUnavailable(_unavailable_message(therapist, massage_type, start, same_day))
-    return end, blocked_until, slot.location_id
-
-
-def _no_room_left(
-    *, therapist: Therapist, massage_type: MassageType, start: datetime, end: datetime, ignoring: int | None
-) -> bool:
-    """Return whether the therapist works through [start, end) somewhere, but no suitable room there is free."""
-    _, blocked_until = massage_type.span(start)
-    for span in WorkingHours.objects.filter(therapist=therapist).select_related("location"):
-        local_start = start.astimezone(span.location.zone)
-        if local_start.weekday() != span.weekday:
-            continue
-        span_start, span_end = span.on(local_start.date())
-        if span_start <= start and end <= span_end:
-            return not rooms.free_rooms(
-                massage_type=massage_type,
-                location_id=span.location.pk,
-                start=start,
-                blocked_until=blocked_until,
-                ignoring=ignoring,
-            ).exists()
-    return False
-
-
-def _take_room(
-    *,
-    massage_type: MassageType,
-    location_id: int,
-    start: datetime,
-    blocked_until: datetime,
-    ignoring: int | None = None,
-    keep: int | None = None,
-    wanted: Room | None = None,
-) -> Room:
-    """Return the room the session takes (under the location's lock), or raise SlotTaken when none is free.
-
-    `wanted` is a room staff chose; it must be at the location, suitable and free.
-    """
-    if wanted is not None:
-        return rooms.check_wanted(
-            wanted,
-            massage_type=massage_type,
-            location_id=location_id,
-            start=start,
-            blocked_until=blocked_until,
-            ignoring=ignoring,
-        )
-    room = rooms.choose_room(
-        massage_type=massage_type,
-        location_id=location_id,
-        start=start,
-        blocked_until=blocked_until,
-        ignoring=ignoring,
-        keep=keep,
-    )
-    if room is None:
-        raise SlotTaken("Sorry, no treatment room is free at that time any more. Please choose another slot.")
-    return room
-
-
-def _lock_workplaces(*therapist_ids: int) -> None:
-    """Lock the locations the therapists work at (after the therapists): their rooms are chosen under it."""
-    locks.lock_locations(
-        *WorkingHours.objects.filter(therapist_id__in=therapist_ids).values_list("location_id", flat=True).distinct()
-    )
-
-
-def _unavailable_message(therapist: Therapist, massage_type: MassageType, start: datetime, free: list[datetime]) -> str:
-    """Say why the start cannot be booked (off the grid, or not free), offering the free starts either side that day."""
-    grid = settings.BOOKING_SLOT_GRID_MINUTES
-    local = timezone.localtime(start)
-    if local.minute % grid or local.second or local.microsecond:
-        hour = local.replace(minute=0, second=0, microsecond=0)
-        grid_times = f"{dates.clock(hour)}, {dates.clock(hour.replace(minute=grid))}"
-        message = f"Sessions start on the {grid}-minute grid ({grid_times}, ...)."
-    else:
-        message = f"{therapist} is not available for a {massage_type.duration_minutes}-minute session at that time."
-    before = [moment for moment in free if moment < start]
-    after = [moment for moment in free if moment > start]
-    nearest = ([max(before)] if before else []) + ([min(after)] if after else [])
-    if nearest:
-        times = " or ".join(dates.clock(moment) for moment in nearest)
-        message += f" The nearest free times that day are {times}."
-    else:
-        message += f" {therapist} has no free time that day."
-    return message
-
-
-def _check_patient_free(
-    *, patient_id: int, start: datetime, end: datetime, staff: bool, ignoring: int | None = None
-) -> None:
-    """Raise PatientBusy if the patient has another active session meeting [start, end)."""
-    # The session itself, not its buffer: the buffer turns the room over, the patient has left.
-    clashes = Appointment.objects.active().for_patient(patient_id).filter(start__lt=end, end__gt=start)
-    if ignoring is not None:
-        clashes = clashes.exclude(pk=ignoring)
-    clash = clashes.select_related("massage_type", "therapist").order_by("start").first()
-    if clash is None:
-        return
-    zone = timezone.get_default_timezone()
-    clash_start, clash_end = clash.start.astimezone(zone), clash.end.astimezone(zone)
-    when = f"{dates.long_day(clash_start, zone)}, {dates.clock_span(clash_start, clash_end, zone)} ({clash_start:%Z})"
-    who = "The patient already has" if staff else "You already have"
-    raise PatientBusy(
-        f"{who} a session at that time: {clash.massage_type} with {clash.therapist} on {when}. "
-        "A person can be in one session at a time; please choose a time that does not overlap it."
-    )
-
-
-def _check_offer(*, therapist: Therapist, massage_type: MassageType) -> None:
-    if not massage_type.is_active:
-        raise InvalidBooking("This massage is not offered at the moment.", fields={"massage_type": "Not offered."})
-    if not therapist.is_active:
-        raise InvalidBooking("This therapist is not taking bookings.", fields={"therapist": "Not taking bookings."})
-    if not therapist.massage_types.filter(pk=massage_type.pk).exists():
-        raise InvalidBooking(
-            f"{therapist} does not offer {massage_type}.",
-            fields={"therapist": f"{therapist} does not offer {massage_type}."},
-        )
-
-
 @transaction.atomic
 def book(
     *,
@@ -280,19 +86,19 @@ def book(
     """
     now = now or timezone.now()
     intake = intake or IntakeData()
-    staff = _is_staff(by)
+    staff = checks.is_staff(by)
     errors = intake.errors()
     if errors:
         raise InvalidBooking("Please check the intake answers.", fields=errors)
     if room is not None and not staff:
         raise NotAllowed("The clinic chooses the room.")
-    _check_offer(therapist=therapist, massage_type=massage_type)
-    _check_start(start=start, now=now, staff=staff)
+    checks.check_offer(therapist=therapist, massage_type=massage_type)
+    checks.check_start(start=start, now=now, staff=staff)
 
     # Serialise bookings per therapist, then per patient (the limits on the patient and their
     # other sessions). The address's confirmation is read under the lock: it may be newer.
     locks.lock_therapists(therapist.pk)
-    _lock_workplaces(therapist.pk)
+    rooms.lock_workplaces(therapist.pk)
     email_confirmed = locks.lock_patient(patient.pk) is not None
 
     if not staff:
@@ -311,11 +117,11 @@ def book(
                 "you can ask for a new link on My appointments.",
                 code="email_unconfirmed",
             )
-    end, blocked_until, location_id = _check_slot(
+    end, blocked_until, location_id = checks.check_slot(
         therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff
     )
-    _check_patient_free(patient_id=patient.pk, start=start, end=end, staff=staff)
-    room = _take_room(
+    checks.check_patient_free(patient_id=patient.pk, start=start, end=end, staff=staff)
+    room = rooms.take_room(
         massage_type=massage_type, location_id=location_id, start=start, blocked_until=blocked_until, wanted=room
     )
     try:
@@ -374,60 +180,13 @@ def _as_slot_taken(exc: IntegrityError) -> Exception:
     return exc
 
 
-def cancel_deadline(appointment: Appointment) -> datetime:
-    """Return the last moment the patient may cancel or reschedule the appointment online."""
-    return appointment.start - settings.CANCELLATION_WINDOW
-
-
-def has_started(appointment: Appointment, *, now: datetime) -> bool:
-    """Return whether the session has started (its outcome and note can be recorded from then on)."""
-    return appointment.start <= now
-
-
-@dataclass(frozen=True)
-class ChangePolicy:
-    """Whether the patient may still cancel or move an appointment online, until when, and if not, why."""
-
-    can_change: bool
-    deadline: datetime | None  # None once it has passed, or when the session is not confirmed
-    reason: str  # for the patient, when can_change is False; '' otherwise
-
-
-def window_hours() -> str:
-    """Return the cancellation window in hours as the pages and messages say it: '24'."""
-    return f"{settings.CANCELLATION_WINDOW.total_seconds() / 3600:g}"
-
-
-def late_change_advice() -> str:
-    """Return what a patient is told to do inside the cancellation window."""
-    phone = settings.CLINIC_PHONE
-    return f"Within {window_hours()} hours of the session, please call us on {phone} to cancel or move it."
-
-
-def change_policy(appointment: Appointment, *, now: datetime) -> ChangePolicy:
-    """Return whether the patient may cancel or move the appointment online now, the deadline and the reason."""
-    if appointment.status != Status.CONFIRMED:
-        return ChangePolicy(False, None, f"This appointment is {appointment.get_status_display().lower()}.")
-    if has_started(appointment, now=now):
-        return ChangePolicy(False, None, "The session has already started.")
-    deadline = cancel_deadline(appointment)
-    if now > deadline:
-        return ChangePolicy(False, None, late_change_advice())
-    return ChangePolicy(True, deadline, "")
-
-
-def patient_can_change(appointment: Appointment, *, now: datetime | None = None) -> bool:
-    """Return whether the patient may still cancel or reschedule the appointment online."""
-    return change_policy(appointment, now=now or timezone.now()).can_change
-
-
 def _check_change_window(*, appointment: Appointment, by: User, now: datetime, action: str) -> None:
     """Raise unless the caller may cancel or move this appointment now."""
     if appointment.status != Status.CONFIRMED:
         raise InvalidTransition(f"Only a confirmed appointment can be {action}.")
     if appointment.start <= now:
         raise InvalidTransition(f"The session has already started and can no longer be {action}.")
-    if _acts_for_clinic(by, appointment):
+    if checks.acts_for_clinic(by, appointment):
         return
     if appointment.patient_id != by.pk:
         raise NotAllowed("This is not your appointment.")
@@ -458,7 +217,7 @@ def cancel(
     now = now or timezone.now()
     locked = locks.lock_appointment(appointment.pk)
     _check_change_window(appointment=locked, by=by, now=now, action="cancelled")
-    if not notify_patient and not (_is_staff(by) and _acts_for_clinic(by, locked)):
+    if not notify_patient and not (checks.is_staff(by) and checks.acts_for_clinic(by, locked)):
         raise NotAllowed("Only the clinic's staff may cancel without telling the patient.")
     locked.status = Status.CANCELLED
     locked.cancelled_at = now
@@ -498,29 +257,29 @@ def reschedule(
     # Both therapists (the one it leaves and the one it goes to), the patient (their other
     # sessions cannot change under the check), then the appointment: booking.locks' order.
     held = locks.lock_therapists(appointment.therapist_id, therapist.pk if therapist else None)
-    _lock_workplaces(*held)
+    rooms.lock_workplaces(*held)
     locks.lock_patient(appointment.patient_id)
     locked = locks.lock_appointment(appointment.pk)
     if locked.therapist_id not in held:
         raise InvalidTransition("The appointment was changed meanwhile; please reload and try again.")
     _check_change_window(appointment=locked, by=by, now=now, action="rescheduled")
-    staff = _acts_for_clinic(by, locked) and _is_staff(by)
+    staff = checks.acts_for_clinic(by, locked) and checks.is_staff(by)
     if room is not None and not staff:
         raise NotAllowed("The clinic chooses the room.")
     new_therapist = therapist or locked.therapist
-    _check_offer(therapist=new_therapist, massage_type=locked.massage_type)
-    _check_start(start=start, now=now, staff=staff)
+    checks.check_offer(therapist=new_therapist, massage_type=locked.massage_type)
+    checks.check_start(start=start, now=now, staff=staff)
     if start == locked.start and new_therapist.pk == locked.therapist_id:
         raise InvalidBooking("That is the current time of the appointment.", fields={"start": "Choose another time."})
     # The new time is checked and held with the catalogue as it is now, like the slots
     # the patient was shown; the price stays as booked.
-    end, blocked_until, location_id = _check_slot(
+    end, blocked_until, location_id = checks.check_slot(
         therapist=new_therapist, massage_type=locked.massage_type, start=start, now=now, staff=staff, ignoring=locked.pk
     )
-    _check_patient_free(
-        patient_id=locked.patient_id, start=start, end=end, staff=_acts_for_clinic(by, locked), ignoring=locked.pk
+    checks.check_patient_free(
+        patient_id=locked.patient_id, start=start, end=end, staff=checks.acts_for_clinic(by, locked), ignoring=locked.pk
     )
-    room = _take_room(
+    room = rooms.take_room(
         massage_type=locked.massage_type,
         location_id=location_id,
         start=start,
@@ -565,7 +324,7 @@ def update_intake(
     """Replace the appointment's intake answers (its patient or staff, before the session starts)."""
     now = now or timezone.now()
     locked = locks.lock_appointment(appointment.pk)
-    if not (_is_staff(by) or locked.patient_id == by.pk):
+    if not (checks.is_staff(by) or locked.patient_id == by.pk):
         raise NotAllowed("Only the patient can change the intake of this appointment.")
     if locked.status != Status.CONFIRMED:
         raise InvalidTransition("Only a confirmed appointment's intake can be changed.")
@@ -599,7 +358,7 @@ def update_intake(
 def _mark(*, appointment: Appointment, by: User, status: str, now: datetime | None) -> Appointment:
     now = now or timezone.now()
     locked = locks.lock_appointment(appointment.pk)
-    if not (_is_staff(by) or _is_therapist_of(by, locked)):
+    if not (checks.is_staff(by) or checks.is_therapist_of(by, locked)):
         raise NotAllowed("Only the session's therapist or the clinic's staff can record its outcome.")
     if locked.status == Status.CANCELLED:
         raise InvalidTransition("A cancelled appointment has no outcome to record.")
@@ -640,7 +399,7 @@ def resend_confirmation(*, appointment: Appointment, by: User, now: datetime | N
     """Queue one more confirmation of a confirmed, upcoming appointment (the clinic's staff ask for it)."""
     now = now or timezone.now()
     locked = locks.lock_appointment(appointment.pk)
-    if not _is_staff(by):
+    if not checks.is_staff(by):
         raise NotAllowed("Only the clinic's staff can resend a confirmation.")
     if locked.status != Status.CONFIRMED or locked.start <= now:
         raise InvalidTransition("Only a confirmed, upcoming appointment has a confirmation to resend.")

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from booking import outbox
 from booking.models import Appointment, Notification, NotificationKind, NotificationStatus, Status
-from booking.services import change_policy, late_change_advice
+from booking.policy import change_policy, late_change_advice
 from clinic import dates
 from clinic.accounts import site_message_id
 from clinic.models import User

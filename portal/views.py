@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.models import Event
 from booking.exceptions import BookingError
 from booking.models import Appointment
-from booking.services import has_started
+from booking.policy import has_started
 from clinic import dates
 from locations.models import Location
 from portal import services

@@ -16,7 +16,8 @@ from rest_framework import exceptions, serializers
 
 from booking.intake import RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
-from booking.services import INTAKE_FIELDS, ChangePolicy, IntakeData, change_policy
+from booking.policy import ChangePolicy, change_policy
+from booking.services import INTAKE_FIELDS, IntakeData
 from clinic import login_throttle
 from clinic.accounts import NewPatient
 from clinic.models import User, canonical_email, normalize_phone, validate_plain_email

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from booking import services
+from booking import policy, services
 from booking.models import Appointment, Status
 from tests.api.conftest import error_of, token_client
 from tests.conftest import CLINIC_ZONE
@@ -573,7 +573,7 @@ def test_cancel_deadline_follows_the_setting(settings):
     settings.CANCELLATION_WINDOW = timedelta(hours=48)
     appointment = Appointment(start=at(10, 10), status=Status.CONFIRMED)
 
-    assert services.cancel_deadline(appointment) == at(8, 10)
+    assert policy.cancel_deadline(appointment) == at(8, 10)
 
 
 @pytest.mark.django_db

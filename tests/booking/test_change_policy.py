@@ -1,4 +1,4 @@
-"""The one answer to "can the patient still change this online?": booking.services.change_policy."""
+"""The one answer to "can the patient still change this online?": booking.policy.change_policy."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from booking import services
 from booking.models import Status
+from booking.policy import ChangePolicy, change_policy, has_started
 from tests.conftest import CLINIC_ZONE
 
 pytestmark = pytest.mark.django_db
@@ -23,17 +24,17 @@ def appointment(clock, patient, therapist, massage_type):
 
 
 def test_before_the_deadline_the_patient_may_change_it_until_the_deadline(appointment) -> None:
-    policy = services.change_policy(appointment, now=at(2, 8))
+    policy = change_policy(appointment, now=at(2, 8))
 
-    assert policy == services.ChangePolicy(can_change=True, deadline=at(3, 10), reason="")
+    assert policy == ChangePolicy(can_change=True, deadline=at(3, 10), reason="")
 
 
 def test_at_the_deadline_itself_it_can_still_be_changed(appointment) -> None:
-    assert services.change_policy(appointment, now=at(3, 10)).can_change is True
+    assert change_policy(appointment, now=at(3, 10)).can_change is True
 
 
 def test_past_the_deadline_there_is_no_deadline_and_the_patient_is_told_to_call(appointment) -> None:
-    policy = services.change_policy(appointment, now=at(3, 10, 1))
+    policy = change_policy(appointment, now=at(3, 10, 1))
 
     assert (policy.can_change, policy.deadline) == (False, None)
     assert policy.reason == "Within 24 hours of the session, please call us on +1 617 555 0142 to cancel or move it."
@@ -42,22 +43,22 @@ def test_past_the_deadline_there_is_no_deadline_and_the_patient_is_told_to_call(
 def test_the_window_follows_the_setting(appointment, settings) -> None:
     settings.CANCELLATION_WINDOW = timedelta(hours=2)
 
-    assert services.change_policy(appointment, now=at(4, 7)).deadline == at(4, 8)
-    assert "Within 2 hours of the session" in services.change_policy(appointment, now=at(4, 9)).reason
+    assert change_policy(appointment, now=at(4, 7)).deadline == at(4, 8)
+    assert "Within 2 hours of the session" in change_policy(appointment, now=at(4, 9)).reason
 
 
 def test_a_session_that_has_started_cannot_be_changed(appointment) -> None:
-    policy = services.change_policy(appointment, now=at(4, 10))
+    policy = change_policy(appointment, now=at(4, 10))
 
     assert (policy.can_change, policy.deadline) == (False, None)
-    assert services.has_started(appointment, now=at(4, 10))
-    assert not services.has_started(appointment, now=at(4, 9, 59))
+    assert has_started(appointment, now=at(4, 10))
+    assert not has_started(appointment, now=at(4, 9, 59))
 
 
 def test_a_cancelled_appointment_has_no_deadline(appointment, patient) -> None:
     cancelled = services.cancel(appointment=appointment, by=patient, now=at(2, 9))
 
-    policy = services.change_policy(cancelled, now=at(2, 9))
+    policy = change_policy(cancelled, now=at(2, 9))
 
     assert cancelled.status == Status.CANCELLED
     assert (policy.can_change, policy.deadline) == (False, None)
@@ -66,8 +67,8 @@ def test_a_cancelled_appointment_has_no_deadline(appointment, patient) -> None:
 
 def test_the_policy_agrees_with_the_service_that_enforces_it(appointment, patient) -> None:
     # The pages offer the buttons exactly when cancel() would accept the patient's request.
-    assert not services.change_policy(appointment, now=at(3, 10, 1)).can_change
+    assert not change_policy(appointment, now=at(3, 10, 1)).can_change
     with pytest.raises(services.CancellationTooLate):
         services.cancel(appointment=appointment, by=patient, now=at(3, 10, 1))
-    assert services.change_policy(appointment, now=at(3, 10)).can_change
+    assert change_policy(appointment, now=at(3, 10)).can_change
     services.cancel(appointment=appointment, by=patient, now=at(3, 10))

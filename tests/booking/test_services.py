@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.test import override_settings
 
-from booking import services
+from booking import policy, services
 from booking.availability import find_slots
 from booking.exceptions import InvalidBooking, InvalidTransition, NotAllowed, PolicyRefused, SlotTaken, SlotUnavailable
 from booking.models import Appointment, Status
@@ -498,9 +498,9 @@ def test_intake_cannot_change_after_the_start_or_by_someone_else(
 def test_patient_can_change_until_the_cancel_deadline(clock, patient, therapist, massage_type):
     appointment = book(patient, therapist, massage_type, at(WEDNESDAY, 10))
 
-    assert services.cancel_deadline(appointment) == at(date(2026, 3, 3), 10)
-    assert services.patient_can_change(appointment, now=at(date(2026, 3, 3), 10))
-    assert not services.patient_can_change(appointment, now=at(date(2026, 3, 3), 10, 1))
+    assert policy.cancel_deadline(appointment) == at(date(2026, 3, 3), 10)
+    assert policy.patient_can_change(appointment, now=at(date(2026, 3, 3), 10))
+    assert not policy.patient_can_change(appointment, now=at(date(2026, 3, 3), 10, 1))
 
 
 @pytest.mark.django_db

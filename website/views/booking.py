@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET
 from booking.api.serializers import LocationSerializer, MassageTypeSerializer
 from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
-from booking.services import INTAKE_FIELDS, change_policy, late_change_advice, window_hours
+from booking.policy import change_policy, late_change_advice, window_hours
+from booking.services import INTAKE_FIELDS
 from locations.models import Location
 from website.questionnaire import Area
 
@@ -49,7 +50,7 @@ def _intake_rules() -> dict[str, object]:
 
 def _change_rules() -> dict[str, object]:
     """Return what the booking page's script needs to warn that a slot is already inside the change window."""
-    # The server's clock, so the page judges a slot by the same "now" as booking.services.change_policy.
+    # The server's clock, so the page judges a slot by the same "now" as booking.policy.change_policy.
     return {
         "now": timezone.now().isoformat(),
         "windowMinutes": round(settings.CANCELLATION_WINDOW.total_seconds() / 60),

@@ -1,0 +1,154 @@
+"""The checks a booking passes before it is written: who acts, the start, the slot, the patient, the offer.
+
+Read-only: each raises a domain exception from `booking.exceptions` and writes nothing.
+The write side (`booking.services`) calls them under its locks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from booking import rooms
+from booking.availability import find_slots
+from booking.exceptions import (
+    InvalidBooking,
+    PatientBusy,
+    PolicyRefused,
+    SlotTaken,
+    SlotUnavailable,
+)
+from booking.models import Appointment, MassageType
+from clinic import dates
+from clinic.models import User
+from therapists.models import Therapist
+
+
+def is_staff(user: User | None) -> bool:
+    return bool(user is not None and user.is_staff)
+
+
+def acts_for_clinic(user: User, appointment: Appointment) -> bool:
+    """Return whether the user changes the appointment as the clinic (staff or its therapist), not as its patient."""
+    if appointment.patient_id == user.pk:
+        return False  # staff with a booking of their own keep the patients' rules for it
+    return is_staff(user) or is_therapist_of(user, appointment)
+
+
+def is_therapist_of(user: User | None, appointment: Appointment) -> bool:
+    return user is not None and Therapist.objects.filter(pk=appointment.therapist_id, user_id=user.pk).exists()
+
+
+def check_start(*, start: datetime, now: datetime, staff: bool) -> None:
+    if timezone.is_naive(start):
+        raise InvalidBooking("The start needs a time zone offset.", fields={"start": "Give an ISO 8601 offset."})
+    if start <= now:
+        raise InvalidBooking("That time has already passed.", fields={"start": "The start is in the past."})
+    if staff:
+        return
+    if start < now + settings.BOOKING_MIN_NOTICE:
+        hours = settings.BOOKING_MIN_NOTICE.total_seconds() / 3600
+        raise PolicyRefused(
+            f"Online bookings need at least {hours:g} hours' notice; please call the clinic for sooner.",
+            code="notice_too_short",
+        )
+    if start > now + settings.BOOKING_HORIZON:
+        raise PolicyRefused(
+            f"Bookings open {settings.BOOKING_HORIZON.days} days ahead; please choose an earlier date.",
+            code="beyond_horizon",
+        )
+
+
+def check_slot(
+    *,
+    therapist: Therapist,
+    massage_type: MassageType,
+    start: datetime,
+    now: datetime,
+    staff: bool,
+    ignoring: int | None = None,
+) -> tuple[datetime, datetime, int]:
+    """Raise unless [start, end + buffer) is free for the therapist; return (end, blocked_until, location id)."""
+    end, blocked_until = massage_type.span(start)
+    clashes = Appointment.objects.active().for_therapist(therapist).overlapping(start, blocked_until)
+    if ignoring is not None:
+        clashes = clashes.exclude(pk=ignoring)
+    if clashes.exists():
+        raise SlotTaken("Sorry, that time was just taken. Please choose another slot.")
+    # A day either side: the therapist's locations may keep other zones than the clinic's,
+    # whose calendar date differs near midnight.
+    day = timezone.localdate(start)
+    free = find_slots(
+        massage_type,
+        day - timedelta(days=1),
+        day + timedelta(days=1),
+        [therapist],
+        now=now,
+        min_notice=timedelta(0) if staff else None,
+        # Staff may book past the online horizon; the slot must still be on the schedule.
+        horizon=max(settings.BOOKING_HORIZON, start - now) if staff else None,
+        ignoring=ignoring,
+    )
+    slot = next((slot for slot in free if slot.start == start), None)
+    if slot is None:
+        if rooms.no_room_left(therapist=therapist, massage_type=massage_type, start=start, end=end, ignoring=ignoring):
+            raise SlotTaken("Sorry, no treatment room is free at that time any more. Please choose another slot.")
+        same_day = [slot.start for slot in free if timezone.localdate(slot.start) == day]
+        raise SlotUnavailable(unavailable_message(therapist, massage_type, start, same_day))
+    return end, blocked_until, slot.location_id
+
+
+def unavailable_message(therapist: Therapist, massage_type: MassageType, start: datetime, free: list[datetime]) -> str:
+    """Say why the start cannot be booked (off the grid, or not free), offering the free starts either side that day."""
+    grid = settings.BOOKING_SLOT_GRID_MINUTES
+    local = timezone.localtime(start)
+    if local.minute % grid or local.second or local.microsecond:
+        hour = local.replace(minute=0, second=0, microsecond=0)
+        grid_times = f"{dates.clock(hour)}, {dates.clock(hour.replace(minute=grid))}"
+        message = f"Sessions start on the {grid}-minute grid ({grid_times}, ...)."
+    else:
+        message = f"{therapist} is not available for a {massage_type.duration_minutes}-minute session at that time."
+    before = [moment for moment in free if moment < start]
+    after = [moment for moment in free if moment > start]
+    nearest = ([max(before)] if before else []) + ([min(after)] if after else [])
+    if nearest:
+        times = " or ".join(dates.clock(moment) for moment in nearest)
+        message += f" The nearest free times that day are {times}."
+    else:
+        message += f" {therapist} has no free time that day."
+    return message
+
+
+def check_patient_free(
+    *, patient_id: int, start: datetime, end: datetime, staff: bool, ignoring: int | None = None
+) -> None:
+    """Raise PatientBusy if the patient has another active session meeting [start, end)."""
+    # The session itself, not its buffer: the buffer turns the room over, the patient has left.
+    clashes = Appointment.objects.active().for_patient(patient_id).filter(start__lt=end, end__gt=start)
+    if ignoring is not None:
+        clashes = clashes.exclude(pk=ignoring)
+    clash = clashes.select_related("massage_type", "therapist").order_by("start").first()
+    if clash is None:
+        return
+    zone = timezone.get_default_timezone()
+    clash_start, clash_end = clash.start.astimezone(zone), clash.end.astimezone(zone)
+    when = f"{dates.long_day(clash_start, zone)}, {dates.clock_span(clash_start, clash_end, zone)} ({clash_start:%Z})"
+    who = "The patient already has" if staff else "You already have"
+    raise PatientBusy(
+        f"{who} a session at that time: {clash.massage_type} with {clash.therapist} on {when}. "
+        "A person can be in one session at a time; please choose a time that does not overlap it."
+    )
+
+
+def check_offer(*, therapist: Therapist, massage_type: MassageType) -> None:
+    if not massage_type.is_active:
+        raise InvalidBooking("This massage is not offered at the moment.", fields={"massage_type": "Not offered."})
+    if not therapist.is_active:
+        raise InvalidBooking("This therapist is not taking bookings.", fields={"therapist": "Not taking bookings."})
+    if not therapist.massage_types.filter(pk=massage_type.pk).exists():
+        raise InvalidBooking(
+            f"{therapist} does not offer {massage_type}.",
+            fields={"therapist": f"{therapist} does not offer {massage_type}."},
+        )
