@@ -6,8 +6,8 @@ massage needs is free for the session and its buffer (the buffer is the room's t
 
 Four queries whatever the number of therapists, rooms or days (working hours with their
 location's zone, time off, suitable rooms with their closures, the appointments of those
-therapists or in those rooms), and one for which days are open at all; everything else is
-interval arithmetic in memory.
+therapists or in those rooms); everything else is interval arithmetic in memory. Which days are
+open at all is booking.opening.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def clinic_day_bounds(day_from: date, day_to: date, zone: tzinfo | None = None) 
     )
 
 
-def _dates(day_from: date, day_to: date) -> Iterator[date]:
+def dates_between(day_from: date, day_to: date) -> Iterator[date]:
     # By offset: stepping past date.max would overflow.
     return (day_from + timedelta(days=offset) for offset in range((day_to - day_from).days + 1))
 
@@ -66,7 +66,7 @@ def _pk(value: Model | int) -> int:
     return value if isinstance(value, int) else value.pk
 
 
-def _working_windows(day: date, spans: Iterable[tuple[time, time]], zone: tzinfo | None = None) -> list[Interval]:
+def working_windows(day: date, spans: Iterable[tuple[time, time]], zone: tzinfo | None = None) -> list[Interval]:
     """Return the day's spans as sorted UTC intervals, joining only spans that overlap.
 
     Touching spans stay apart: a session fits inside one span the therapist declared.
@@ -128,7 +128,7 @@ def suitable_rooms(massage_type: MassageType | int, location_id: Location | int 
 LocatedHours = dict[int, dict[int, dict[int, list[tuple[time, time]]]]]
 
 
-def _hours(
+def offering_hours(
     massage_type: MassageType, therapists: Iterable[Therapist | int] | None, location: Location | int | None
 ) -> QuerySet[WorkingHours]:
     """The working hours at active locations of the active therapists who offer the massage."""
@@ -142,7 +142,7 @@ def _hours(
     return rows.order_by()
 
 
-_HOURS_FIELDS = ("therapist_id", "location_id", "location__time_zone", "weekday", "start", "end")
+HOURS_FIELDS = ("therapist_id", "location_id", "location__time_zone", "weekday", "start", "end")
 
 
 def located_hours(
@@ -157,9 +157,9 @@ def located_hours(
     """
     hours: LocatedHours = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     zones: dict[int, ZoneInfo] = {}
-    for therapist_id, location_id, zone_name, weekday, start, end in _hours(
+    for therapist_id, location_id, zone_name, weekday, start, end in offering_hours(
         massage_type, therapists, location
-    ).values_list(*_HOURS_FIELDS):
+    ).values_list(*HOURS_FIELDS):
         hours[therapist_id][location_id][weekday].append((start, end))
         zones[location_id] = ZoneInfo(zone_name)
     return hours, zones
@@ -177,7 +177,7 @@ class _Calendar(NamedTuple):
 
 
 def _calendar(zone: ZoneInfo, day_from: date, day_to: date) -> _Calendar:
-    days = list(_dates(day_from, day_to))
+    days = list(dates_between(day_from, day_to))
     midnights = [datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC) for day in days]
     if days:
         midnights.append(datetime.combine(day_to + _DAY, time(0), tzinfo=zone).astimezone(UTC))
@@ -342,7 +342,7 @@ def find_slots(
                 key = (zone_name, day, tuple(spans))
                 day_working = working_cache.get(key)
                 if day_working is None:
-                    day_working = working_cache[key] = _working_windows(day, spans, calendar.zone)
+                    day_working = working_cache[key] = working_windows(day, spans, calendar.zone)
                 working.extend(day_working)
             free = intersect(_start_set(subtract(working, blocked), length), free_rooms)
             found.extend(
@@ -359,80 +359,6 @@ def find_slots(
     # Sorting plain tuples is several times faster than sorting the named tuples' fields.
     starts.sort()
     return [Slot(start, start + length, therapist_id, location_id) for start, therapist_id, location_id in starts]
-
-
-_EDGE = timedelta(days=2)
-
-
-class DayOpening(NamedTuple):
-    """Whether anyone works on a date: a day with working hours but no free time is full, not closed."""
-
-    date: date
-    open: bool
-
-
-def open_days(
-    massage_type: MassageType,
-    date_from: date,
-    date_to: date,
-    therapists: Iterable[Therapist | int] | None = None,
-    *,
-    location: Location | int | None = None,
-) -> list[DayOpening]:
-    """Return, for each date of the range, whether a therapist who offers the massage works some of it.
-
-    Only work at a location (the given one, or any) with an active room that suits the
-    massage counts; a day whose hours are all time off is closed. Dates are those of each
-    location's zone. One query whatever the number of therapists or days: the working
-    hours joined with their time off (the suitable-room check is a subquery).
-    """
-    if date_to < date_from:
-        return []
-    days = list(_dates(date_from, date_to))
-    # Dates at the very edge of the calendar cannot be turned into instants in every zone.
-    first, last = max(date_from, date.min + _EDGE), min(date_to, date.max - _EDGE)
-    if first > last:
-        return [DayOpening(day, False) for day in days]
-    # Each row is a span joined with its therapist's time off in the range (a day to spare
-    # either side: a zone's dates are within a day of UTC's), at a location with a room
-    # that suits the massage.
-    range_start = datetime.combine(first - _DAY, time(0), tzinfo=UTC)
-    range_end = datetime.combine(last + _DAY * 2, time(0), tzinfo=UTC)
-    rows = (
-        _hours(massage_type, therapists, location)
-        .filter(Exists(suitable_rooms(massage_type, None).filter(location_id=OuterRef("location_id"))))
-        .annotate(
-            off=FilteredRelation(
-                "therapist__time_off",
-                condition=Q(therapist__time_off__start__lt=range_end, therapist__time_off__end__gt=range_start),
-            )
-        )
-        .values_list(*_HOURS_FIELDS, "off__start", "off__end")
-    )
-    hours: dict[int, dict[int, dict[int, set[tuple[time, time]]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(set))
-    )
-    zones: dict[int, ZoneInfo] = {}
-    time_off: dict[int, set[Interval]] = defaultdict(set)
-    for therapist_id, location_id, zone_name, weekday, start, end, off_start, off_end in rows:
-        hours[therapist_id][location_id][weekday].add((start, end))
-        zones[location_id] = ZoneInfo(zone_name)
-        if off_start is not None:
-            time_off[therapist_id].add((off_start, off_end))
-    off_by_therapist = {therapist_id: merge(list(spans)) for therapist_id, spans in time_off.items()}
-    worked: set[date] = set()
-    for therapist_id, by_location in hours.items():
-        off = off_by_therapist.get(therapist_id, [])
-        for location_id, weekly in by_location.items():
-            zone = zones[location_id]
-            worked.update(
-                day
-                for day in _dates(first, last)
-                if day not in worked
-                and weekly.get(day.weekday())
-                and subtract(_working_windows(day, weekly[day.weekday()], zone), off)
-            )
-    return [DayOpening(day, day in worked) for day in days]
 
 
 def clinic_today(now: datetime) -> tuple[datetime, datetime]:

@@ -33,8 +33,9 @@ from booking.api import serializers as s
 from booking.api import tokens
 from booking.api.filters import AppointmentFilter, TherapistFilter
 from booking.api.schema import error_responses
-from booking.availability import find_slots, open_days
+from booking.availability import find_slots
 from booking.models import Appointment, MassageType
+from booking.opening import open_days
 from clinic import accounts
 from clinic.models import User
 from clinic.rate_limits import client_ident

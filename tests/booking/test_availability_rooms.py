@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from booking.availability import find_slots, open_days, suitable_rooms
+from booking.availability import find_slots, suitable_rooms
+from booking.opening import open_days
 from tests.conftest import CLINIC_ZONE
 from tests.factories import (
     AppointmentFactory,
