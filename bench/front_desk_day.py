@@ -15,31 +15,26 @@ never fails on time.
 
 from __future__ import annotations
 
+import json
+import os
+import platform
+import statistics
 import sys
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from datetime import time as wall_time
+from decimal import Decimal
+from functools import partial
 from pathlib import Path
-
-# Run as a script, its folder leads the import path, and its name is the standard library's
-# `calendar` (which dateutil imports): keep the folder off the path before anything else loads.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
-
-import json  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from datetime import date, datetime, timedelta  # noqa: E402
-from datetime import time as wall_time  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from functools import partial  # noqa: E402
-from typing import Any  # noqa: E402
-from urllib.parse import urlsplit, urlunsplit  # noqa: E402
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DATABASE = "clinic_bench"
+# The same bench database, found and created the same way as the availability bench's.
+from bench.availability import bench_database_url, ensure_database  # noqa: E402
+
 THERAPISTS = 8
 SESSIONS = 60
 RUNS = 15
@@ -47,25 +42,6 @@ RUNS = 15
 
 class Rollback(Exception):
     """Raised at the end to roll the seeded data back."""
-
-
-def bench_database_url() -> str:
-    """Return the URL of the bench database on the server of DATABASE_URL (PostgreSQL only)."""
-    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
-    if parts.scheme not in ("postgres", "postgresql", "pgsql", "postgis"):
-        sys.exit("bench/front_desk_day.py runs on PostgreSQL: set DATABASE_URL=postgres://user@host:port/db")
-    return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-
-
-def ensure_database(url: str) -> None:
-    """Create the bench database if the server does not have it yet."""
-    import psycopg
-
-    parts = urlsplit(url)
-    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]).fetchone():
-            conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
 
 
 def setup_django() -> None:
