@@ -26,6 +26,19 @@ class Kind(models.TextChoices):
     CONFIRMATION_RESENT = "confirmation_resent", "Confirmation resent"
     ROOM_CHANGED = "room_changed", "Room changed"
     ROOM_CLOSED = "room_closed", "Room closed"
+    CARD_SAVED = "card_saved", "Card saved"
+    CARD_REMOVED = "card_removed", "Card removed"
+    CHARGE_OWED = "charge_owed", "Charge recorded"
+    CHARGE_PAID = "charge_paid", "Charge paid"
+    CHARGE_FAILED = "charge_failed", "Charge declined"
+    CHARGE_WAIVED = "charge_waived", "Charge waived"
+    REFUNDED = "refunded", "Refund"
+    WAITLIST_JOINED = "waitlist_joined", "Joined the waitlist"
+    WAITLIST_OFFERED = "waitlist_offered", "Waitlist offer"
+    WAITLIST_ENDED = "waitlist_ended", "Waitlist offer ended"
+    COURSE_BOOKED = "course_booked", "Course of care booked"
+    COURSE_CANCELLED = "course_cancelled", "Course of care cancelled"
+    HOME_PLAN = "home_plan", "Home-care plan set"
 
 
 class EventQuerySet(models.QuerySet["Event"]):

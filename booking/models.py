@@ -252,6 +252,10 @@ class NotificationKind(models.TextChoices):
     RESCHEDULE = "reschedule", "Reschedule (patient)"
     THERAPIST_RESCHEDULE = "therapist_reschedule", "Reschedule (therapist)"
     AGENDA = "agenda", "Day's agenda (therapist)"
+    RECEIPT = "receipt", "Payment receipt (patient)"
+    PAYMENT_DUE = "payment_due", "Payment owed, pay now (patient)"
+    WAITLIST_OFFER = "waitlist_offer", "Waitlist offer (patient)"
+    COURSE_FOLLOW_UP = "course_follow_up", "Course of care follow-up (patient)"
 
 
 class NotificationStatus(models.TextChoices):
@@ -297,6 +301,8 @@ class Notification(models.Model):
     # The appointment's sequence when the row was written: a reminder of an older version is void.
     sequence = models.PositiveIntegerField(default=0)
     previous_start = models.DateTimeField(null=True, blank=True, help_text="The old time of a rescheduled session.")
+    # For the kinds of the apps beside booking: the row the notice is about (a charge, an offer).
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     recipient = models.EmailField()
     due_at = models.DateTimeField()
     status = models.CharField(max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
@@ -317,8 +323,14 @@ class Notification(models.Model):
             # The idempotency guard: one notice of a kind per version of an appointment and due time.
             models.UniqueConstraint(
                 fields=["appointment", "kind", "sequence", "due_at"],
-                condition=Q(appointment__isnull=False),
+                condition=Q(appointment__isnull=False, subject_id__isnull=True),
                 name="notification_once_per_appointment",
+            ),
+            # A receipt per charge, an offer per hold: once each, however often it is asked for.
+            models.UniqueConstraint(
+                fields=["kind", "subject_id"],
+                condition=Q(subject_id__isnull=False),
+                name="notification_once_per_subject",
             ),
             models.UniqueConstraint(
                 fields=["therapist", "agenda_date", "due_at"],

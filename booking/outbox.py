@@ -104,6 +104,16 @@ def record_confirmation_resend(appointment: Appointment, *, now: datetime) -> No
     _write([_patient_row(appointment, Kind.CONFIRMATION_RESEND, due_at=now)], now=now)
 
 
+def record_patient_notice(
+    appointment: Appointment, kind: str, *, subject_id: int, now: datetime, due_at: datetime | None = None
+) -> int | None:
+    """Record the one notice of a registered kind about a row (a receipt of a charge, an offer); return it."""
+    row = _patient_row(appointment, kind, due_at=due_at or now)
+    row.subject_id = subject_id
+    written = _write([row], now=now)
+    return written[0] if written else None
+
+
 def plan_agendas(*, day: date, now: datetime) -> list[int]:
     """Record the day's agenda for each therapist with a session that day; return the new rows."""
     zone = timezone.get_default_timezone()
@@ -357,6 +367,8 @@ def _exists_like(row: Notification) -> bool:
     key: dict[str, object]
     if row.kind == Kind.AGENDA:
         key = {"therapist_id": row.therapist_id, "agenda_date": row.agenda_date, "kind": Kind.AGENDA}
+    elif row.subject_id is not None:
+        return Notification.objects.filter(kind=row.kind, subject_id=row.subject_id).exists()
     else:
         key = {"appointment_id": row.appointment_id, "kind": row.kind, "sequence": row.sequence}
     return Notification.objects.filter(due_at=row.due_at, **key).exists()

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from audit import log as history
 from audit.models import Kind
-from booking import checks, locks, outbox, rooms
+from booking import checks, locks, outbox, rooms, signals
 from booking.exceptions import (
     CancellationTooLate,
     InvalidBooking,
@@ -154,6 +154,7 @@ def book(
         start=timezone.localtime(start).isoformat(),
         therapist=therapist.pk,
     )
+    signals.booked.send(Appointment, appointment=appointment, by=by or patient, staff=staff, now=now)
     return appointment
 
 
@@ -180,24 +181,33 @@ def _as_slot_taken(exc: IntegrityError) -> Exception:
     return exc
 
 
-def _check_change_window(*, appointment: Appointment, by: User, now: datetime, action: str) -> None:
-    """Raise unless the caller may cancel or move this appointment now."""
+def _check_change_window(
+    *, appointment: Appointment, by: User, now: datetime, action: str, late_fee_accepted: bool = False
+) -> bool:
+    """Raise unless the caller may cancel or move this appointment now; return whether it is late.
+
+    Late is inside the window, by the patient, who accepted the late-cancellation fee (the
+    payments app charges it, or refuses the cancellation when it cannot).
+    """
     if appointment.status != Status.CONFIRMED:
         raise InvalidTransition(f"Only a confirmed appointment can be {action}.")
     if appointment.start <= now:
         raise InvalidTransition(f"The session has already started and can no longer be {action}.")
     if checks.acts_for_clinic(by, appointment):
-        return
+        return False
     if appointment.patient_id != by.pk:
         raise NotAllowed("This is not your appointment.")
     deadline = cancel_deadline(appointment)
-    if now > deadline:
-        hours = settings.CANCELLATION_WINDOW.total_seconds() / 3600
-        raise CancellationTooLate(
-            f"Appointments can be {action} online until {hours:g} hours before the start "
-            f"(the deadline was {dates.moment(deadline, appointment.zone)}). "
-            f"Please call the clinic on {settings.CLINIC_PHONE}."
-        )
+    if now <= deadline:
+        return False
+    if late_fee_accepted:
+        return True
+    hours = settings.CANCELLATION_WINDOW.total_seconds() / 3600
+    raise CancellationTooLate(
+        f"Appointments can be {action} online until {hours:g} hours before the start "
+        f"(the deadline was {dates.moment(deadline, appointment.zone)}). "
+        f"Please call the clinic on {settings.CLINIC_PHONE}."
+    )
 
 
 @transaction.atomic
@@ -207,16 +217,20 @@ def cancel(
     by: User,
     reason: str = "",
     notify_patient: bool = True,
+    late_fee_accepted: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
     """Cancel the appointment within the policy (staff and its therapist always may), freeing its slot.
 
     Staff may leave the patient's notice out (they told the patient on the phone); the
-    therapist is told either way.
+    therapist is told either way. Inside the window the patient may cancel when they accept
+    the late-cancellation fee.
     """
     now = now or timezone.now()
     locked = locks.lock_appointment(appointment.pk)
-    _check_change_window(appointment=locked, by=by, now=now, action="cancelled")
+    late = _check_change_window(
+        appointment=locked, by=by, now=now, action="cancelled", late_fee_accepted=late_fee_accepted
+    )
     if not notify_patient and not (checks.is_staff(by) and checks.acts_for_clinic(by, locked)):
         raise NotAllowed("Only the clinic's staff may cancel without telling the patient.")
     locked.status = Status.CANCELLED
@@ -235,6 +249,16 @@ def cancel(
         # and the history can never be erased. The reason stays on the appointment.
         reason_given=bool(locked.cancellation_reason),
         patient_notified=notify_patient,
+        late=late,
+    )
+    signals.cancelled.send(Appointment, appointment=locked, by=by, late=late, now=now)
+    signals.time_freed.send(
+        Appointment,
+        therapist_ids=[locked.therapist_id],
+        location_id=locked.room.location_id,
+        start=locked.start,
+        end=locked.blocked_until,
+        now=now,
     )
     return locked
 
@@ -289,6 +313,7 @@ def reschedule(
         wanted=room,
     )
     previous_start, previous_therapist = locked.start, locked.therapist
+    previous_blocked_until, previous_location_id = locked.blocked_until, locked.room.location_id
     locked.room = room
     locked.therapist = new_therapist
     locked.start = start
@@ -313,6 +338,22 @@ def reschedule(
         **{"from": timezone.localtime(previous_start).isoformat(), "to": timezone.localtime(start).isoformat()},
         from_therapist=previous_therapist.pk,
         to_therapist=new_therapist.pk,
+    )
+    signals.rescheduled.send(
+        Appointment,
+        appointment=locked,
+        previous_start=previous_start,
+        previous_therapist_id=previous_therapist.pk,
+        by=by,
+        now=now,
+    )
+    signals.time_freed.send(
+        Appointment,
+        therapist_ids=[previous_therapist.pk],
+        location_id=previous_location_id,
+        start=previous_start,
+        end=previous_blocked_until,
+        now=now,
     )
     return locked
 
@@ -379,6 +420,7 @@ def _mark(*, appointment: Appointment, by: User, status: str, now: datetime | No
         status=status,
         previous=previous,
     )
+    signals.outcome_recorded.send(Appointment, appointment=locked, status=status, previous=previous, by=by, now=now)
     return locked
 
 

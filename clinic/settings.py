@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "locations",
     "therapists",
     "booking",
+    "payments",
+    "waitlist",
     "notifications",
     "portal",
     "website",
@@ -196,6 +199,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.plan_daily_agendas",
         "schedule": crontab(hour=NOTIFICATION_AGENDA_HOUR, minute=0),
     },
+    # Charges and refunds whose hand-off was lost, or whose worker died mid-call.
+    "sweep-payments": {"task": "payments.tasks.sweep_payments", "schedule": 60.0},
 }
 
 # The notification outbox. A claim older than the timeout is a dead worker's and is taken
@@ -220,6 +225,24 @@ BOOKING_HORIZON = timedelta(days=env.int("BOOKING_HORIZON_DAYS", default=60))
 CANCELLATION_WINDOW = timedelta(hours=env.float("CANCELLATION_WINDOW_HOURS", default=24))
 MAX_ACTIVE_APPOINTMENTS = env.int("MAX_ACTIVE_APPOINTMENTS", default=4)
 REMINDER_OFFSETS = [timedelta(hours=h) for h in env.list("REMINDER_OFFSETS_HOURS", cast=float, default=[24, 2])]
+
+# Payments (payments/). Without a secret key online payments are off: nothing goes to Stripe,
+# no card is asked for, and the front desk still records what is paid at the desk.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Stripe's API, or a local stand-in (localstripe) in tests; Stripe.js is loaded from STRIPE_JS_URL.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+CURRENCY = env.str("CURRENCY", default="usd").lower()
+# The clinic's payment policy: defaults for the policy the owner edits in admin.
+PAYMENTS_CARD_REQUIRED = env.bool("PAYMENTS_CARD_REQUIRED", default=False)
+PAYMENTS_DEPOSIT_PERCENT = Decimal(env.str("PAYMENTS_DEPOSIT_PERCENT", default="0"))
+PAYMENTS_LATE_CANCEL_FEE_PERCENT = Decimal(env.str("PAYMENTS_LATE_CANCEL_FEE_PERCENT", default="50"))
+PAYMENTS_NO_SHOW_FEE_PERCENT = Decimal(env.str("PAYMENTS_NO_SHOW_FEE_PERCENT", default="100"))
+PAYMENTS_NO_SHOW_NEEDS_APPROVAL = env.bool("PAYMENTS_NO_SHOW_NEEDS_APPROVAL", default=False)
+# A charge claimed for sending longer ago than this is a dead worker's: it is reconciled with Stripe.
+PAYMENTS_CLAIM_TIMEOUT = timedelta(seconds=env.int("PAYMENTS_CLAIM_TIMEOUT_SECONDS", default=120))
 
 # Staff and therapists read health data: with this on they open the admin, the portal and
 # the therapist API only after a code from an authenticator app (clinic.two_factor).

@@ -24,7 +24,8 @@ from clinic import dates
 from clinic.accounts import site_message_id
 from clinic.models import User
 from locations.models import Location
-from notifications import calendar
+from notifications import calendar, payment_notices  # noqa: F401  (registers its kinds)
+from notifications.notice_kinds import REGISTERED
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +131,8 @@ def obsolete_reason(notification: Notification, *, now: datetime) -> str:
         if not _agenda_sessions(notification):
             return "No sessions left that day."
         return ""
+    if notification.kind in REGISTERED:
+        return REGISTERED[notification.kind].obsolete(notification, now)
     if notification.kind in CANCEL_KINDS:
         return ""
     if appointment.status == Status.CANCELLED:
@@ -169,13 +172,15 @@ def _later_reminder_due(notification: Notification, *, now: datetime) -> bool:
 def build_message(notification: Notification, *, now: datetime) -> EmailMultiAlternatives:
     """Return the e-mail for the row: plain text, HTML and, for a session, its calendar file."""
     context = notice_context(notification, now=now)
-    template = TEMPLATES[notification.kind]
+    registered = REGISTERED.get(notification.kind)
+    template = registered.template if registered else TEMPLATES[notification.kind]
+    subject = registered.subject if registered else SUBJECTS[notification.kind]
     # Anything a template formats itself is in the zone the notice speaks in, too.
     with timezone.override(context["zone"]):
         body = render_to_string(f"emails/{template}.txt", context)
         html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(
-        subject=SUBJECTS[notification.kind](context),
+        subject=subject(context),
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
@@ -186,7 +191,8 @@ def build_message(notification: Notification, *, now: datetime) -> EmailMultiAlt
         },
     )
     message.attach_alternative(html, "text/html")
-    if notification.appointment is not None and notification.kind != Kind.REMINDER:
+    attach_calendar = registered.calendar if registered else notification.kind != Kind.REMINDER
+    if notification.appointment is not None and attach_calendar:
         message.attach(_calendar_part(notification, now=now))
     return message
 
@@ -203,7 +209,7 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
         "zone": _clinic_zone(),
         "time_zone": _clinic_zone().key,
         "kind": notification.kind,
-        "for_therapist": notification.kind not in PATIENT_KINDS,
+        "for_therapist": not is_patient_kind(notification.kind),
     }
     appointment = notification.appointment
     if appointment is None:
@@ -213,7 +219,7 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
     zone = location.zone
     context.update(_location_context(location))
     patient = appointment.patient
-    recipient = notification.therapist if notification.kind not in PATIENT_KINDS else None
+    recipient = notification.therapist if not is_patient_kind(notification.kind) else None
     context.update(
         recipient_name=first_name(recipient.user if recipient else patient),
         patient_short=short_name(patient),
@@ -252,7 +258,14 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
         context["change_deadline"] = format_when(policy.deadline, zone=zone) if policy.deadline else ""
     if notification.kind == Kind.REMINDER:
         context["lead"] = format_span(appointment.start - notification.due_at)
+    if notification.kind in REGISTERED:
+        context.update(REGISTERED[notification.kind].context(notification, now))
     return context
+
+
+def is_patient_kind(kind: str) -> bool:
+    """Return whether notices of this kind go to the patient (else to a therapist)."""
+    return kind in PATIENT_KINDS or kind in REGISTERED
 
 
 def _location_context(location: Location) -> dict[str, Any]:
@@ -406,7 +419,7 @@ def _calendar_part(notification: Notification, *, now: datetime) -> Any:
     else:
         # The body shows the session as it is now, so the invitation carries its current version.
         method, sequence = calendar.REQUEST, appointment.sequence
-    if notification.kind in PATIENT_KINDS:
+    if is_patient_kind(notification.kind):
         name = appointment.patient.get_full_name() or appointment.patient.email
     else:
         assert notification.therapist is not None
@@ -418,7 +431,7 @@ def _calendar_part(notification: Notification, *, now: datetime) -> Any:
         attendee_email=notification.recipient,
         attendee_name=name,
         now=now,
-        for_therapist=notification.kind not in PATIENT_KINDS,
+        for_therapist=not is_patient_kind(notification.kind),
     )
     return calendar.as_attachment(ics, method=method)
 

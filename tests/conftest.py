@@ -67,6 +67,28 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[str]:
+    """localstripe running for the session (tests/localstripe.py); its base URL."""
+    from tests import localstripe as fake_stripe
+
+    with fake_stripe.running() as base:
+        yield base
+
+
+@pytest.fixture
+def payments_on(settings: object, localstripe: str) -> str:
+    """Online payments on, against localstripe; return its base URL."""
+    from tests import localstripe as fake_stripe
+
+    settings.STRIPE_SECRET_KEY = fake_stripe.SECRET_KEY  # type: ignore[attr-defined]
+    settings.STRIPE_PUBLISHABLE_KEY = fake_stripe.PUBLISHABLE_KEY  # type: ignore[attr-defined]
+    settings.STRIPE_WEBHOOK_SECRET = fake_stripe.WEBHOOK_SECRET  # type: ignore[attr-defined]
+    settings.STRIPE_API_BASE = localstripe  # type: ignore[attr-defined]
+    settings.STRIPE_JS_URL = f"{localstripe}/js.stripe.com/v3/"  # type: ignore[attr-defined]
+    return localstripe
+
+
 @pytest.fixture
 def clock() -> Iterator[time_machine.Traveller]:
     """Pin the clock to PINNED_NOW; the test may move it with clock.move_to(...)."""

@@ -21,10 +21,23 @@ LAYERS = {
     "locations": {"clinic"},
     "therapists": {"clinic", "locations"},
     "booking": {"clinic", "audit", "locations", "therapists"},
-    "notifications": {"clinic", "booking", "locations", "therapists"},
-    "portal": {"clinic", "audit", "locations", "therapists", "booking", "notifications"},
-    "website": {"clinic", "audit", "locations", "therapists", "booking", "notifications", "portal"},
-    "frontdesk": {"clinic", "audit", "locations", "therapists", "booking", "notifications"},
+    # Beside booking, calling its services and answering its signals; never each other.
+    "payments": {"clinic", "audit", "locations", "therapists", "booking"},
+    "waitlist": {"clinic", "audit", "locations", "therapists", "booking"},
+    "notifications": {"clinic", "booking", "locations", "therapists", "payments", "waitlist"},
+    "portal": {"clinic", "audit", "locations", "therapists", "booking", "payments", "waitlist", "notifications"},
+    "website": {
+        "clinic",
+        "audit",
+        "locations",
+        "therapists",
+        "booking",
+        "payments",
+        "waitlist",
+        "notifications",
+        "portal",
+    },
+    "frontdesk": {"clinic", "audit", "locations", "therapists", "booking", "payments", "waitlist", "notifications"},
 }
 
 
