@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from booking import rooms
@@ -20,7 +21,7 @@ from booking.exceptions import (
     SlotTaken,
     SlotUnavailable,
 )
-from booking.models import Appointment, MassageType
+from booking.models import Appointment, MassageType, Status
 from clinic import dates
 from clinic.models import User
 from therapists.models import Therapist
@@ -152,3 +153,11 @@ def check_offer(*, therapist: Therapist, massage_type: MassageType) -> None:
             f"{therapist} does not offer {massage_type}.",
             fields={"therapist": f"{therapist} does not offer {massage_type}."},
         )
+
+
+def upcoming_bookings(*, patient_id: int, now: datetime) -> int:
+    """Return how many upcoming bookings the patient holds, a course of care counting as one."""
+    counts = Appointment.objects.filter(patient_id=patient_id, status=Status.CONFIRMED, start__gte=now).aggregate(
+        singles=Count("pk", filter=Q(series__isnull=True)), courses=Count("series", distinct=True)
+    )
+    return int(counts["singles"]) + int(counts["courses"])

@@ -159,6 +159,9 @@ class Appointment(models.Model):
     price = models.DecimalField(max_digits=8, decimal_places=2)
     # Bumped on every reschedule: the SEQUENCE of the calendar invitation.
     sequence = models.PositiveIntegerField(default=0)
+    # Sessions booked together as one course of care share it: the limit on a patient's
+    # upcoming bookings counts them as one.
+    series = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
 
     # The intake.
     focus_areas = models.CharField(max_length=300, blank=True, help_text="Areas to focus on.")

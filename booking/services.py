@@ -102,7 +102,7 @@ def book(
     email_confirmed = locks.lock_patient(patient.pk) is not None
 
     if not staff:
-        held = Appointment.objects.for_patient(patient).filter(status=Status.CONFIRMED, start__gte=now).count()
+        held = checks.upcoming_bookings(patient_id=patient.pk, now=now)
         if held >= settings.MAX_ACTIVE_APPOINTMENTS:
             raise PolicyRefused(
                 f"You already hold {held} upcoming appointments, the most we keep for one person. "
