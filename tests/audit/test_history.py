@@ -67,7 +67,7 @@ def test_a_cancellation_records_who_and_why(session: Any, patient: User) -> None
     cancelled = Event.objects.for_appointment(session.pk).get(kind=Kind.CANCELLED)
     assert cancelled.actor == patient
     # Whether a reason was given, never its words (a patient may write about their health).
-    assert cancelled.data == {"reason_given": True, "patient_notified": True}
+    assert cancelled.data == {"reason_given": True, "patient_notified": True, "late": False}
     assert "Away on business" not in f"{cancelled.summary} {cancelled.data}"
 
 
