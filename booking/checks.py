@@ -161,3 +161,22 @@ def upcoming_bookings(*, patient_id: int, now: datetime) -> int:
         singles=Count("pk", filter=Q(series__isnull=True)), courses=Count("series", distinct=True)
     )
     return int(counts["singles"]) + int(counts["courses"])
+
+
+def check_patient_limits(*, patient_id: int, email_confirmed: bool, now: datetime) -> None:
+    """Raise PolicyRefused if the patient may not take one more booking online (read under the patient's lock)."""
+    held = upcoming_bookings(patient_id=patient_id, now=now)
+    if held >= settings.MAX_ACTIVE_APPOINTMENTS:
+        raise PolicyRefused(
+            f"You already hold {held} upcoming appointments, the most we keep for one person. "
+            "Please cancel one or wait until after your next session.",
+            code="too_many_appointments",
+        )
+    if held and not email_confirmed:
+        # One booking is kept for a new account; more wait until the address is shown to be theirs.
+        raise PolicyRefused(
+            "Please confirm your e-mail address before booking more: open the link we e-mailed you. "
+            f"Check your inbox for the e-mail from {settings.CLINIC_NAME}; "
+            "you can ask for a new link on My appointments.",
+            code="email_unconfirmed",
+        )

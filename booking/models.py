@@ -113,15 +113,33 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     COMPLETED = "completed", "Completed"
     NO_SHOW = "no_show", "No-show"
+    # A slot kept for one patient while they answer a waitlist offer, until hold_expires_at.
+    HELD = "held", "Held for a waitlist offer"
+    # The offer was declined or ran out: the slot is free again and the row is history.
+    RELEASED = "released", "Hold released"
 
 
-# Statuses that hold a therapist's time. A cancelled appointment frees its slot.
-ACTIVE_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.NO_SHOW)
+# Statuses that hold a therapist's (and a room's) time. A cancelled appointment or a
+# released hold frees its slot; a held one is taken for everyone but its patient.
+ACTIVE_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.NO_SHOW, Status.HELD)
+# Statuses of a session the patient booked: what lists, counts, agendas and feeds mean.
+BOOKED_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.NO_SHOW)
+# Statuses of a waitlist hold, never a session: kept out of every list of sessions.
+HOLD_STATUSES = (Status.HELD, Status.RELEASED)
 
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def active(self) -> AppointmentQuerySet:
+        """Appointments that take time: booked sessions and held offers alike."""
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def booked(self) -> AppointmentQuerySet:
+        """Sessions a patient booked (confirmed, completed or no-show): never a waitlist hold."""
+        return self.filter(status__in=BOOKED_STATUSES)
+
+    def sessions(self) -> AppointmentQuerySet:
+        """Every appointment but waitlist holds (cancelled ones included): what lists of sessions show."""
+        return self.exclude(status__in=HOLD_STATUSES)
 
     def for_therapist(self, therapist: Therapist | int) -> AppointmentQuerySet:
         return self.filter(therapist=therapist)
@@ -182,6 +200,8 @@ class Appointment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     cancellation_reason = models.CharField(max_length=300, blank=True)
+    # Until when a held slot is kept for its patient (status held); empty for every other status.
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -201,6 +221,10 @@ class Appointment(models.Model):
                 name="appointment_pain_level_range",
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="appointment_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status=Status.HELD, hold_expires_at__isnull=False) | ~Q(status=Status.HELD),
+                name="appointment_hold_expires",
+            ),
             PostgresExclusionConstraint(
                 name="appointment_no_double_booking",
                 expressions=[

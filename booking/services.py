@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,7 +23,6 @@ from booking.exceptions import (
     InvalidBooking,
     InvalidTransition,
     NotAllowed,
-    PolicyRefused,
     SlotTaken,
 )
 from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
@@ -78,11 +78,13 @@ def book(
     intake: IntakeData | None = None,
     by: User | None = None,
     room: Room | None = None,
+    series: UUID | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Reserve the slot for the patient, or raise SlotTaken (or another BookingError).
 
-    The service chooses the room (booking.rooms); staff may name one instead.
+    The service chooses the room (booking.rooms); staff may name one instead. Sessions booked
+    as one course share a `series`: the course counts once towards the patient's limit.
     """
     now = now or timezone.now()
     intake = intake or IntakeData()
@@ -101,22 +103,10 @@ def book(
     rooms.lock_workplaces(therapist.pk)
     email_confirmed = locks.lock_patient(patient.pk) is not None
 
-    if not staff:
-        held = checks.upcoming_bookings(patient_id=patient.pk, now=now)
-        if held >= settings.MAX_ACTIVE_APPOINTMENTS:
-            raise PolicyRefused(
-                f"You already hold {held} upcoming appointments, the most we keep for one person. "
-                "Please cancel one or wait until after your next session.",
-                code="too_many_appointments",
-            )
-        if held and not email_confirmed:
-            # One booking is kept for a new account; more wait until the address is shown to be theirs.
-            raise PolicyRefused(
-                "Please confirm your e-mail address before booking more: open the link we e-mailed you. "
-                f"Check your inbox for the e-mail from {settings.CLINIC_NAME}; "
-                "you can ask for a new link on My appointments.",
-                code="email_unconfirmed",
-            )
+    # A later session of a course being booked joins a series already counted as one booking.
+    joins_series = series is not None and _holds_series(patient_id=patient.pk, series=series, now=now)
+    if not staff and not joins_series:
+        checks.check_patient_limits(patient_id=patient.pk, email_confirmed=email_confirmed, now=now)
     end, blocked_until, location_id = checks.check_slot(
         therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff
     )
@@ -141,6 +131,7 @@ def book(
                 health_notes=intake.health_notes,
                 red_flags=list(intake.red_flags),
                 provider_consulted=intake.provider_consulted,
+                series=series,
             )
     except IntegrityError as exc:
         raise _as_slot_taken(exc) from exc
@@ -156,6 +147,13 @@ def book(
     )
     signals.booked.send(Appointment, appointment=appointment, by=by or patient, staff=staff, now=now)
     return appointment
+
+
+def _holds_series(*, patient_id: int, series: UUID, now: datetime) -> bool:
+    """Return whether the patient already holds an upcoming session of the series (read under their lock)."""
+    return Appointment.objects.filter(
+        patient_id=patient_id, series=series, status=Status.CONFIRMED, start__gte=now
+    ).exists()
 
 
 def _event(

@@ -73,9 +73,7 @@ class _Week:
 
 def first_visit() -> Combinable:
     """Return the annotation of whether a session is its patient's first with the clinic (a subquery, no query)."""
-    earlier = Appointment.objects.filter(patient_id=OuterRef("patient_id"), start__lt=OuterRef("start")).exclude(
-        status=Status.CANCELLED
-    )
+    earlier = Appointment.objects.booked().filter(patient_id=OuterRef("patient_id"), start__lt=OuterRef("start"))
     return ~Exists(earlier)
 
 

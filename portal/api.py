@@ -53,9 +53,9 @@ class TherapistAPIView(APIView):
 
     def own_session(self, pk: int) -> Appointment:
         return get_object_or_404(
-            Appointment.objects.for_therapist(self.therapist).select_related(
-                "patient", "massage_type", "session_note", "room__location"
-            ),
+            Appointment.objects.sessions()
+            .for_therapist(self.therapist)
+            .select_related("patient", "massage_type", "session_note", "room__location"),
             pk=pk,
         )
 

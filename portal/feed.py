@@ -23,7 +23,7 @@ def feed_sessions(therapist: Therapist, now: datetime) -> QuerySet[Appointment]:
     """Return the therapist's active sessions from 30 days ago to 90 days ahead."""
     return (
         Appointment.objects.for_therapist(therapist)
-        .active()
+        .booked()
         .filter(start__gte=now - FEED_PAST, start__lt=now + FEED_FUTURE)
         .select_related("patient", "massage_type", "room__location")
         .order_by("start")

@@ -52,7 +52,8 @@ def sessions_between(therapist: Therapist, day_from: date, day_to: date) -> list
     # Local midnights of any two zones lie at most 26 hours apart: fetch the neighbourhood,
     # keep what falls on the dates where it happens.
     nearby = (
-        Appointment.objects.for_therapist(therapist)
+        Appointment.objects.sessions()
+        .for_therapist(therapist)
         .filter(start__gte=range_start - ZONE_SPREAD, start__lt=range_end + ZONE_SPREAD)
         .select_related("patient", "massage_type", "session_note", "room__location")
         .order_by("start")

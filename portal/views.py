@@ -46,7 +46,9 @@ from therapists.models import SessionNote, Therapist, TimeOff
 
 def _own_session(therapist: Therapist, pk: int) -> Appointment:
     return get_object_or_404(
-        Appointment.objects.for_therapist(therapist).select_related("patient", "massage_type", "room__location"),
+        Appointment.objects.sessions()
+        .for_therapist(therapist)
+        .select_related("patient", "massage_type", "room__location"),
         pk=pk,
     )
 

@@ -36,7 +36,7 @@ def sessions_today(now: datetime) -> list[TherapistDay]:
     """Return today's sessions (cancelled ones left out) per active therapist, then any other with sessions."""
     day_start, day_end = clinic_today(now)
     appointments = (
-        Appointment.objects.active()
+        Appointment.objects.booked()
         .filter(start__gte=day_start, start__lt=day_end)
         .select_related("patient", "massage_type", "therapist", "room__location")
         .order_by("start")
@@ -106,7 +106,7 @@ def week_utilisation(now: datetime) -> list[Utilisation]:
     time_off = time_off_between(ids, week_start, week_end)
     booked: dict[int, timedelta] = defaultdict(timedelta)
     for therapist_id, length in (
-        Appointment.objects.active()
+        Appointment.objects.booked()
         .filter(therapist_id__in=ids, start__gte=week_start, start__lt=week_end)
         .annotate(length=F("end") - F("start"))
         .values_list("therapist_id", "length")
@@ -151,6 +151,6 @@ def late_cancellation_rate(now: datetime, period: timedelta = RATE_PERIOD) -> Ra
     booked, fell in [now - period, now), whatever its status: a cancelled one counts at the
     time it would have started.
     """
-    held = Appointment.objects.filter(start__gte=now - period, start__lt=now)
+    held = Appointment.objects.sessions().filter(start__gte=now - period, start__lt=now)
     late = held.filter(Q(status=Status.CANCELLED) & Q(cancelled_at__gt=F("start") - settings.CANCELLATION_WINDOW))
     return Rate(count=late.count(), total=held.count())

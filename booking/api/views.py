@@ -320,7 +320,7 @@ class AvailabilityView(BodyETagMixin, APIView):
             raise NotFound("No such appointment.")
         # Also tells clinic.headers that this answer is about a signed-in person (no-store).
         request.user = caller
-        if not Appointment.objects.for_patient(caller).filter(pk=pk).exists():
+        if not Appointment.objects.sessions().for_patient(caller).filter(pk=pk).exists():
             raise NotFound("No such appointment.")
 
 
@@ -375,7 +375,8 @@ class AppointmentViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Appointment.objects.none()
         return (
-            Appointment.objects.for_patient(self.request.user)
+            Appointment.objects.sessions()
+            .for_patient(self.request.user)
             .select_related("massage_type", "therapist", "room__location")
             .order_by("start", "pk")
         )

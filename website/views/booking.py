@@ -32,8 +32,10 @@ WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def _own_appointment(request: HttpRequest, pk: int) -> Appointment:
     """Return the signed-in patient's appointment, or 404 for anyone else's."""
-    queryset = Appointment.objects.for_patient(request.user).select_related(
-        "massage_type", "therapist", "room__location"
+    queryset = (
+        Appointment.objects.sessions()
+        .for_patient(request.user)
+        .select_related("massage_type", "therapist", "room__location")
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -133,7 +135,8 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     """List the signed-in patient's upcoming and past appointments, with cancel and reschedule."""
     now = timezone.now()
     appointments = list(
-        Appointment.objects.for_patient(request.user)
+        Appointment.objects.sessions()
+        .for_patient(request.user)
         .select_related("massage_type", "therapist", "room__location")
         .order_by("start")
     )

@@ -17,9 +17,9 @@ from notifications import calendar
 def appointment_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """Download the appointment as an .ics file (the e-mailed invitation's twin); another person's is 404."""
     appointment = get_object_or_404(
-        Appointment.objects.for_patient(request.user).select_related(
-            "massage_type", "therapist", "patient", "room__location"
-        ),
+        Appointment.objects.sessions()
+        .for_patient(request.user)
+        .select_related("massage_type", "therapist", "patient", "room__location"),
         pk=pk,
     )
     cancelled = appointment.status == Status.CANCELLED
