@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "booking",
     "payments",
     "waitlist",
+    "courses",
     "notifications",
     "portal",
     "website",
@@ -201,6 +202,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Charges and refunds whose hand-off was lost, or whose worker died mid-call.
     "sweep-payments": {"task": "payments.tasks.sweep_payments", "schedule": 60.0},
+    # Waitlist offers that ran out go to the next in line; freed time whose hand-off was lost is offered.
+    "sweep-waitlist": {"task": "waitlist.tasks.sweep_waitlist", "schedule": 60.0},
 }
 
 # The notification outbox. A claim older than the timeout is a dead worker's and is taken
@@ -224,7 +227,13 @@ BOOKING_MIN_NOTICE = timedelta(hours=env.float("BOOKING_MIN_NOTICE_HOURS", defau
 BOOKING_HORIZON = timedelta(days=env.int("BOOKING_HORIZON_DAYS", default=60))
 CANCELLATION_WINDOW = timedelta(hours=env.float("CANCELLATION_WINDOW_HOURS", default=24))
 MAX_ACTIVE_APPOINTMENTS = env.int("MAX_ACTIVE_APPOINTMENTS", default=4)
+# Courses of care (courses/): the most sessions one course books at once (it counts as one booking above).
+COURSE_MAX_SESSIONS = env.int("COURSE_MAX_SESSIONS", default=8)
 REMINDER_OFFSETS = [timedelta(hours=h) for h in env.list("REMINDER_OFFSETS_HOURS", cast=float, default=[24, 2])]
+# The waitlist (waitlist/): how long an offer holds a freed slot for its patient (less when
+# the slot is soon: a hold ends by the minimum notice), and how many entries a patient keeps.
+WAITLIST_HOLD_MINUTES = env.int("WAITLIST_HOLD_MINUTES", default=30)
+WAITLIST_MAX_ENTRIES = env.int("WAITLIST_MAX_ENTRIES", default=3)
 
 # Payments (payments/). Without a secret key online payments are off: nothing goes to Stripe,
 # no card is asked for, and the front desk still records what is paid at the desk.

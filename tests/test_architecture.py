@@ -24,8 +24,19 @@ LAYERS = {
     # Beside booking, calling its services and answering its signals; never each other.
     "payments": {"clinic", "audit", "locations", "therapists", "booking"},
     "waitlist": {"clinic", "audit", "locations", "therapists", "booking"},
-    "notifications": {"clinic", "booking", "locations", "therapists", "payments", "waitlist"},
-    "portal": {"clinic", "audit", "locations", "therapists", "booking", "payments", "waitlist", "notifications"},
+    "courses": {"clinic", "audit", "locations", "therapists", "booking"},
+    "notifications": {"clinic", "booking", "locations", "therapists", "payments", "waitlist", "courses"},
+    "portal": {
+        "clinic",
+        "audit",
+        "locations",
+        "therapists",
+        "booking",
+        "payments",
+        "waitlist",
+        "courses",
+        "notifications",
+    },
     "website": {
         "clinic",
         "audit",
@@ -34,10 +45,21 @@ LAYERS = {
         "booking",
         "payments",
         "waitlist",
+        "courses",
         "notifications",
         "portal",
     },
-    "frontdesk": {"clinic", "audit", "locations", "therapists", "booking", "payments", "waitlist", "notifications"},
+    "frontdesk": {
+        "clinic",
+        "audit",
+        "locations",
+        "therapists",
+        "booking",
+        "payments",
+        "waitlist",
+        "courses",
+        "notifications",
+    },
 }
 
 
