@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/therapist/", include("portal.api_urls")),
     path("api/v1/", include("booking.api.urls")),
+    path("api/v1/", include("payments.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
@@ -22,6 +23,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("therapist/", include("portal.urls")),
+    path("payments/", include("payments.urls")),
     path("", include("website.urls")),
 ]
 

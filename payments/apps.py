@@ -8,6 +8,8 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        from payments import receivers
+        from booking.api import payment_fields
+        from payments import appointment_fields, receivers
 
         receivers.connect()
+        payment_fields.register(appointment_fields.describe)

@@ -192,6 +192,21 @@ def retrieve_intent(provider_id: str) -> Intent:
     return _intent(client().v1.payment_intents.retrieve(provider_id))
 
 
+def paid_card_last4(provider_id: str) -> str:
+    """Return the last four digits of the card the PaymentIntent was paid with ('' if Stripe names none)."""
+    api = client().v1
+    method_id = _plain(api.payment_intents.retrieve(provider_id)).get("payment_method")
+    if not method_id:
+        return ""
+    card = _plain(api.payment_methods.retrieve(str(method_id))).get("card") or {}
+    return str(card.get("last4") or "")
+
+
+def cancel_intent(provider_id: str) -> None:
+    """Cancel a PaymentIntent nobody has paid, so that it can never be paid."""
+    client().v1.payment_intents.cancel(provider_id)
+
+
 def _intents() -> Iterator[Any]:
     return client().v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()
 

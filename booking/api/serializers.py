@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from knox.models import AuthToken
 from rest_framework import exceptions, serializers
 
+from booking.api import payment_fields
 from booking.intake import RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
 from booking.policy import ChangePolicy, change_policy
@@ -341,6 +342,19 @@ class BookingRequestSerializer(IntakeSerializer):
 
 class CancelRequestSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    accept_late_fee = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Inside the cancellation window: cancel anyway and pay the late-cancellation fee the "
+        "appointment's `late_cancellation` states (charged to the saved card). Without it such a cancel is a 409.",
+    )
+
+
+class LateCancellationSerializer(serializers.Serializer[Any]):
+    fee = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
+    currency = serializers.CharField(read_only=True)
+    card_last4 = serializers.CharField(read_only=True, help_text="The saved card the fee is charged to.")
+    message = serializers.CharField(read_only=True, help_text="What to tell the patient before they confirm.")
 
 
 class RescheduleRequestSerializer(serializers.Serializer[Any]):
@@ -380,6 +394,14 @@ class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
     change_policy_reason = serializers.SerializerMethodField(
         help_text="Why the appointment cannot be changed online (e.g. the number to call), or '' when it can."
     )
+    payment_policy = serializers.SerializerMethodField(
+        help_text="The payment policy the appointment was booked under, in sentences (deposit, fees); "
+        "empty when the clinic takes no cards online."
+    )
+    late_cancellation = serializers.SerializerMethodField(
+        help_text="Inside the cancellation window, when the patient may still cancel online by paying the "
+        "late-cancellation fee (send `accept_late_fee: true`): the fee and the card; null otherwise."
+    )
 
     class Meta:
         model = Appointment
@@ -401,6 +423,8 @@ class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
             "can_change",
             "change_deadline",
             "change_policy_reason",
+            "payment_policy",
+            "late_cancellation",
             "cancelled_at",
             "cancellation_reason",
             "created_at",
@@ -424,6 +448,29 @@ class AppointmentSerializer(serializers.ModelSerializer[Appointment]):
     @extend_schema_field(serializers.CharField(allow_blank=True))
     def get_change_policy_reason(self, appointment: Appointment) -> str:
         return self._policy(appointment).reason
+
+    def _payment_side(self, appointment: Appointment) -> payment_fields.PaymentSide:
+        if not hasattr(self, "_payment_sides"):
+            self._payment_sides: dict[int, payment_fields.PaymentSide] = {}
+            self._described: set[int] = set()
+        if appointment.pk not in self._described:
+            # A list's rows are described together on the first row's call: a fixed number of queries.
+            self._policy(appointment)
+            rows = self.parent.instance if isinstance(self.parent, serializers.ListSerializer) else None
+            batch = [row for row in rows or [] if row.pk not in self._described] or [appointment]
+            self._payment_sides.update(payment_fields.describe(batch, now=self._now))
+            self._described.update(row.pk for row in batch)
+            self._described.add(appointment.pk)
+        return self._payment_sides.get(appointment.pk, payment_fields.NONE)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_payment_policy(self, appointment: Appointment) -> list[str]:
+        return self._payment_side(appointment).policy
+
+    @extend_schema_field(LateCancellationSerializer(allow_null=True))
+    def get_late_cancellation(self, appointment: Appointment) -> dict[str, Any] | None:
+        offer = self._payment_side(appointment).late_cancellation
+        return None if offer is None else LateCancellationSerializer(offer).data
 
     def to_representation(self, instance: Appointment) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from knox.auth import TokenAuthentication
@@ -29,11 +30,12 @@ from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from booking import services
+from booking.api import payment_fields, tokens
 from booking.api import serializers as s
-from booking.api import tokens
 from booking.api.filters import AppointmentFilter, TherapistFilter
 from booking.api.schema import error_responses
 from booking.availability import find_slots
+from booking.exceptions import CancellationTooLate
 from booking.models import Appointment, MassageType
 from booking.opening import open_days
 from clinic import accounts
@@ -416,10 +418,27 @@ class AppointmentViewSet(
         appointment = self.get_object()
         serializer = s.CancelRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        appointment = services.cancel(
-            appointment=appointment, by=_caller(request), reason=serializer.validated_data["reason"]
-        )
+        data = serializer.validated_data
+        try:
+            appointment = services.cancel(
+                appointment=appointment,
+                by=_caller(request),
+                reason=data["reason"],
+                late_fee_accepted=data["accept_late_fee"],
+            )
+        except CancellationTooLate as refused:
+            offer = self._late_fee(appointment)
+            if data["accept_late_fee"] or offer is None:
+                raise
+            # Still possible, at a price: say it, so the patient can accept it.
+            raise CancellationTooLate(
+                f"{offer.message} Send accept_late_fee: true to cancel with the fee."
+            ) from refused
         return Response(self._render(appointment))
+
+    def _late_fee(self, appointment: Appointment) -> payment_fields.LateFee | None:
+        side = payment_fields.describe([appointment], now=timezone.now()).get(appointment.pk)
+        return side.late_cancellation if side is not None else None
 
     @action(detail=True, methods=["post"])
     def reschedule(self, request: Request, pk: str | None = None) -> Response:
