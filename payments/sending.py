@@ -1,18 +1,19 @@
-"""Charges and refunds on their way to Stripe: claimed, sent once, settled, and reconciled after a crash.
+"""Charges and refunds on their way to Stripe: claimed, sent once, and settled once.
 
 A row is claimed with a conditional update (pending -> sending, attempt + 1) before the
 call, so two workers, a retried task or two beats never send it twice. The call carries
-the idempotency key and metadata of (row, attempt). If the worker dies between Stripe's
-answer and our commit, the row stays `sending`; after the claim timeout the sweep asks
-Stripe for that attempt by its metadata and settles the row from what Stripe says, or,
-when Stripe never got it, puts it back to be sent. Never a second attempt while the first
-may have charged.
+the idempotency key and metadata of (row, attempt). Settling is conditional on (sending,
+attempt) too, so the worker, a webhook and the sweep settle a row once between them. If the
+worker dies between Stripe's answer and our commit, the row stays `sending` and
+payments.reconcile settles it from what Stripe says of that attempt.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
+from decimal import Decimal
 
 from celery import current_app
 from django.conf import settings
@@ -23,14 +24,18 @@ from kombu.exceptions import OperationalError
 
 from audit import log as history
 from audit.models import Kind
+from booking import locks
+from booking.models import Appointment, Status
+from booking.policy import cancel_deadline
 from payments import gateway, policy
-from payments.gateway import Intent
 from payments.models import Charge, ChargeKind, ChargeState, Customer, Refund, RefundState
 
 logger = logging.getLogger(__name__)
 
 CHARGE_TASK = "payments.tasks.send_charge"
 REFUND_TASK = "payments.tasks.send_refund"
+# What Stripe's refund statuses mean for our row; any other (pending, requires_action) waits.
+REFUND_OUTCOMES = {"succeeded": RefundState.SUCCEEDED, "failed": RefundState.FAILED, "canceled": RefundState.FAILED}
 
 
 def enqueue(kind: str, row_id: int) -> None:
@@ -60,12 +65,19 @@ def _claim_charge(charge_id: int, *, now: datetime) -> Charge | None:
     return Charge.objects.select_related("appointment", "card").get(pk=charge_id)
 
 
+def _too_late_to_call(claimed: float) -> bool:
+    """Whether the claim is so old that the sweep could take it over while the call is on its way."""
+    budget = settings.PAYMENTS_CLAIM_TIMEOUT.total_seconds() - gateway.CALL_TIMEOUT_SECONDS
+    return time.monotonic() - claimed > budget
+
+
 def send_charge(charge_id: int, *, now: datetime | None = None) -> str:
     """Charge the saved card for the row, once; return what happened."""
     now = now or timezone.now()
     charge = _claim_charge(charge_id, now=now)
     if charge is None:
         return "skipped"
+    claimed = time.monotonic()
     customer = Customer.objects.filter(user_id=charge.appointment.patient_id).first()
     if charge.card is None or charge.card.removed_at is not None or customer is None:
         card = policy.saved_card(charge.appointment.patient_id)
@@ -77,6 +89,10 @@ def send_charge(charge_id: int, *, now: datetime | None = None) -> str:
         Charge.objects.filter(pk=charge.pk).update(card=card, card_last4=card.last4)
         charge.card = card
     assert charge.card is not None
+    if _too_late_to_call(claimed):
+        # Stalled since the claim: Stripe has not been asked, and the sweep will find that out.
+        logger.warning("Charge %s attempt %s stalled before its call; left for the sweep.", charge.pk, charge.attempts)
+        return "unknown"
     try:
         intent = gateway.charge_off_session(
             amount=charge.total,
@@ -108,26 +124,39 @@ def send_charge(charge_id: int, *, now: datetime | None = None) -> str:
     return intent.status
 
 
+def _failure_message(status: str, message: str) -> str:
+    if message:
+        return message[:300]
+    if status == "requires_action":
+        return "The bank asks the patient to confirm this payment."
+    return "The card was declined."
+
+
 @transaction.atomic
 def settle_charge(
     charge_id: int, *, attempt: int, status: str, provider_id: str = "", message: str = "", now: datetime | None = None
 ) -> bool:
     """Move a charge being sent to what Stripe says of the attempt; return whether it changed (once only)."""
     now = now or timezone.now()
+    appointment_id = Charge.objects.values_list("appointment_id", flat=True).get(pk=charge_id)
+    # booking.locks' order: the appointment before its charges. A cancellation or an outcome
+    # (which read and change the charges) and this settlement then never interleave.
+    appointment = locks.lock_appointment(appointment_id)
     if status == "processing":
-        Charge.objects.filter(pk=charge_id, state=ChargeState.SENDING).update(
+        Charge.objects.filter(pk=charge_id, state=ChargeState.SENDING, attempts=attempt).update(
             provider_id=provider_id or None, claimed_at=now
         )
         return False
-    new_state = ChargeState.SUCCEEDED if status == "succeeded" else ChargeState.FAILED
+    succeeded = status == "succeeded"
+    new_state = ChargeState.SUCCEEDED if succeeded else ChargeState.FAILED
     changes: dict[str, object] = {"state": new_state, "updated_at": now, "claimed_at": None}
     if provider_id:
         changes["provider_id"] = provider_id
-    if new_state == ChargeState.SUCCEEDED:
+    if succeeded:
         changes["settled_at"] = now
         changes["failure_message"] = ""
     else:
-        changes["failure_message"] = (message or "The card was declined.")[:300]
+        changes["failure_message"] = _failure_message(status, message)
     updated = Charge.objects.filter(pk=charge_id, state=ChargeState.SENDING, attempts=attempt).update(**changes)
     if not updated:
         return False
@@ -135,35 +164,62 @@ def settle_charge(
     from payments import notices
 
     history.record(
-        Kind.CHARGE_PAID if new_state == ChargeState.SUCCEEDED else Kind.CHARGE_FAILED,
+        Kind.CHARGE_PAID if succeeded else Kind.CHARGE_FAILED,
         summary=f"{policy.describe(charge)}: {charge.get_state_display()}",
         by=None,
-        appointment_id=charge.appointment_id,
-        patient_id=charge.appointment.patient_id,
-        therapist_id=charge.appointment.therapist_id,
+        appointment_id=appointment.pk,
+        patient_id=appointment.patient_id,
+        therapist_id=appointment.therapist_id,
         data={"charge": charge.pk, "attempt": attempt},
         at=now,
     )
-    if new_state == ChargeState.SUCCEEDED:
+    owed_back = _deposit_owed_back(charge, appointment)
+    if succeeded:
         notices.record_receipt(charge, now=now)
-        _give_back_deposit_of_cancelled(charge, now=now)
+        if owed_back > 0:
+            from payments import services
+
+            by = appointment.cancelled_by or appointment.patient
+            services._new_refund(charge=charge, amount=owed_back, reason="Cancelled in time", by=by, now=now)
+    elif owed_back >= charge.amount:
+        # The deposit of a session cancelled in time meanwhile: there is nothing to ask the patient for.
+        Charge.objects.filter(pk=charge.pk, state=ChargeState.FAILED).update(state=ChargeState.WAIVED, updated_at=now)
+        history.record(
+            Kind.CHARGE_WAIVED,
+            summary=f"{policy.describe(charge)} waived: the session was cancelled in time",
+            by=None,
+            appointment_id=appointment.pk,
+            patient_id=appointment.patient_id,
+            therapist_id=appointment.therapist_id,
+            data={"charge": charge.pk},
+            at=now,
+        )
     else:
+        # After a late cancellation the declined deposit is owed as the fee's share it was to pay.
+        Charge.objects.filter(pk=charge.pk).update(amount=charge.amount - owed_back, updated_at=now)
         notices.record_payment_due(charge, now=now)
     return True
 
 
-def _give_back_deposit_of_cancelled(charge: Charge, *, now: datetime) -> None:
-    """A deposit that settled after its session was cancelled in time goes back."""
-    from booking.models import Status
-    from payments import services
+def _deposit_owed_back(charge: Charge, appointment: Appointment) -> Decimal:
+    """Return how much of a deposit that settled after its session was cancelled goes back to the patient.
 
-    if charge.kind != ChargeKind.DEPOSIT:
-        return
-    appointment = charge.appointment
-    late_fee = Charge.objects.filter(appointment=appointment, kind=ChargeKind.LATE_CANCEL_FEE).exists()
-    if appointment.status == Status.CANCELLED and not late_fee and not Refund.objects.filter(charge=charge).exists():
-        by = appointment.cancelled_by or appointment.patient
-        services._new_refund(charge=charge, amount=charge.amount, reason="Cancelled in time", by=by, now=now)
+    The cancellation saw the deposit being charged and left it to this settlement: all of it
+    goes back for a cancellation in time; after a late one it counted towards the fee, and
+    only what it paid above the fee goes back.
+    """
+    zero = Decimal("0.00")
+    if charge.kind != ChargeKind.DEPOSIT or appointment.status != Status.CANCELLED:
+        return zero
+    if Refund.objects.filter(charge=charge).exists():
+        return zero
+    cancelled_at = appointment.cancelled_at or appointment.updated_at
+    late = appointment.cancelled_by_id == appointment.patient_id and cancelled_at > cancel_deadline(appointment)
+    if not late:
+        return charge.amount
+    terms = policy.terms_of(appointment)
+    fee = terms.late_cancel_fee if terms is not None else zero
+    return max(charge.amount - fee, zero)
 
 
 def send_refund(refund_id: int, *, now: datetime | None = None) -> str:
@@ -206,80 +262,24 @@ def settle_refund(
     message: str = "",
     now: datetime | None = None,
 ) -> bool:
-    """Move a refund to what Stripe says of it; return whether it changed."""
+    """Move a refund being sent to what Stripe says of it; return whether it changed (once only).
+
+    Without an attempt (a webhook names the refund, not the attempt) any attempt in flight matches.
+    """
     now = now or timezone.now()
-    if status == "pending":
-        Refund.objects.filter(pk=refund_id, state=RefundState.SENDING).update(provider_id=provider_id or None)
-        return False
-    new_state = RefundState.SUCCEEDED if status == "succeeded" else RefundState.FAILED
-    rows = Refund.objects.filter(pk=refund_id, state__in=(RefundState.SENDING, RefundState.PENDING))
+    new_state = REFUND_OUTCOMES.get(status)
+    rows = Refund.objects.filter(pk=refund_id, state=RefundState.SENDING)
     if attempt is not None:
         rows = rows.filter(attempts=attempt)
+    if new_state is None:
+        if provider_id:
+            rows.update(provider_id=provider_id)
+        return False
     changes: dict[str, object] = {"state": new_state, "claimed_at": None}
     if provider_id:
         changes["provider_id"] = provider_id
     if new_state == RefundState.SUCCEEDED:
         changes["settled_at"] = now
     else:
-        changes["failure_message"] = message[:300]
+        changes["failure_message"] = (message or "Stripe refused the refund.")[:300]
     return bool(rows.update(**changes))
-
-
-def reconcile(*, now: datetime | None = None) -> dict[str, int]:
-    """Settle what a dead worker left in flight, and send what was never handed over; return the counts."""
-    now = now or timezone.now()
-    stale = now - settings.PAYMENTS_CLAIM_TIMEOUT
-    counts = {"charges_settled": 0, "charges_resent": 0, "refunds_settled": 0, "refunds_resent": 0, "handed": 0}
-    for charge in Charge.objects.filter(state=ChargeState.SENDING, claimed_at__lt=stale):
-        intent = _intent_of(charge)
-        if intent is None:
-            # Stripe never got this attempt: it is sent again, as a new attempt.
-            if Charge.objects.filter(pk=charge.pk, state=ChargeState.SENDING, attempts=charge.attempts).update(
-                state=ChargeState.PENDING, claimed_at=None
-            ):
-                enqueue("charge", charge.pk)
-                counts["charges_resent"] += 1
-        elif intent.status in ("requires_confirmation", "requires_action") and charge.provider_id == intent.provider_id:
-            # A pay-now the patient left unfinished: owed again.
-            counts["charges_settled"] += settle_charge(
-                charge.pk, attempt=charge.attempts, status="requires_payment_method", message="Payment not completed."
-            )
-        else:
-            counts["charges_settled"] += settle_charge(
-                charge.pk,
-                attempt=charge.attempts,
-                status=intent.status,
-                provider_id=intent.provider_id,
-                message=intent.failure_message,
-            )
-    for refund in Refund.objects.filter(state=RefundState.SENDING, claimed_at__lt=stale).select_related("charge"):
-        found = gateway.find_refund(payment_intent=refund.charge.provider_id or "", refund_id=refund.pk)
-        if found is None:
-            if Refund.objects.filter(pk=refund.pk, state=RefundState.SENDING, attempts=refund.attempts).update(
-                state=RefundState.PENDING, claimed_at=None
-            ):
-                enqueue("refund", refund.pk)
-                counts["refunds_resent"] += 1
-        else:
-            counts["refunds_settled"] += settle_refund(
-                refund.pk, attempt=refund.attempts, status=found[1], provider_id=found[0]
-            )
-    # Rows whose hand-off after commit was lost (broker down): older than a minute, never claimed.
-    handed_before = now - (settings.PAYMENTS_CLAIM_TIMEOUT / 2)
-    for charge_id in Charge.objects.filter(state=ChargeState.PENDING, created_at__lt=handed_before).values_list(
-        "pk", flat=True
-    ):
-        enqueue("charge", charge_id)
-        counts["handed"] += 1
-    for refund_id in Refund.objects.filter(state=RefundState.PENDING, created_at__lt=handed_before).values_list(
-        "pk", flat=True
-    ):
-        enqueue("refund", refund_id)
-        counts["handed"] += 1
-    return counts
-
-
-def _intent_of(charge: Charge) -> Intent | None:
-    if charge.provider_id:
-        return gateway.retrieve_intent(charge.provider_id)
-    return gateway.find_intent(charge_id=charge.pk, attempt=charge.attempts)

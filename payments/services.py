@@ -190,9 +190,10 @@ def on_cancelled(*, appointment: Appointment, by: User, late: bool, now: datetim
         return
     if deposit.state == ChargeState.SUCCEEDED:
         _new_refund(charge=deposit, amount=deposit.amount, reason="Cancelled in time", by=by, now=now)
-    else:
+    elif deposit.state != ChargeState.SENDING:
         _waive(deposit, by=by, reason="Cancelled in time", now=now)
-    # One being charged right now is given back once it settles (payments.sending).
+    # One being charged right now (or claimed by a worker since it was read, which the waiver's
+    # conditional update then misses) is given back once it settles: payments.sending.settle_charge.
 
 
 def _as_confirmed(appointment: Appointment) -> Appointment:

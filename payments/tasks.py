@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from payments import sending
+from payments import reconcile, sending
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -22,4 +22,4 @@ def send_refund(refund_id: int) -> str:
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_payments() -> dict[str, int]:
     """Reconcile what a dead worker left in flight and hand over what was never sent (beat, every minute)."""
-    return sending.reconcile()
+    return reconcile.reconcile()
