@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from frontdesk import api, views
+from frontdesk import api, payments, views
 
 app_name = "frontdesk"
 
@@ -20,4 +20,9 @@ urlpatterns: list[URLPattern] = [
     path("api/move/", api.move, name="move"),
     path("api/cancel/", api.cancel, name="cancel"),
     path("api/mark/", api.mark, name="mark"),
+    path("api/payments/", payments.ledger, name="payments"),
+    path("api/pay/", payments.pay, name="pay"),
+    path("api/refund/", payments.refund, name="refund"),
+    path("api/approve-fee/", payments.approve_fee, name="approve_fee"),
+    path("api/waive-fee/", payments.waive_fee, name="waive_fee"),
 ]

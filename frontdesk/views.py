@@ -22,7 +22,7 @@ from booking.availability import monday_of
 from booking.intake import Pressure
 from booking.models import Appointment, MassageType
 from clinic import dates
-from frontdesk import calendar, markup
+from frontdesk import calendar, markup, payments
 from frontdesk.access import desk_page
 from locations.models import Location, Room
 from therapists.models import Therapist
@@ -82,6 +82,7 @@ def _context(request: HttpRequest, grid: calendar.Calendar, *, view: str, day: d
             "cancel": reverse("frontdesk:cancel"),
             "mark": reverse("frontdesk:mark"),
             "day": reverse("frontdesk:day"),
+            **payments.calendar_urls(request.user),
         },
     }
     return {

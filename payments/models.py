@@ -222,6 +222,11 @@ class Charge(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("take_desk_payment", "Can take a payment at the desk"),
+            ("refund_charge", "Can refund a paid charge"),
+            ("decide_fee", "Can approve or waive a fee"),
+        ]
         indexes = [models.Index(fields=["state", "claimed_at"], name="charge_state_claimed")]
         constraints = [
             models.UniqueConstraint(fields=["appointment", "kind"], name="one_charge_per_appointment_and_kind"),

@@ -22,6 +22,7 @@ WED_10 = datetime(2026, 3, 4, 10, 0, tzinfo=CLINIC_ZONE)
 
 staff_groups_migration = importlib.import_module("clinic.migrations.0002_staff_groups")
 room_permissions_migration = importlib.import_module("locations.migrations.0002_staff_permissions")
+payment_permissions_migration = importlib.import_module("payments.migrations.0002_staff_permissions")
 
 
 @pytest.fixture
@@ -31,6 +32,7 @@ def staff_groups(db: None) -> None:
         loader = MigrationExecutor(connection).loader
         staff_groups_migration.create_staff_groups(loader.project_state(("clinic", "0002_staff_groups")).apps, None)
         room_permissions_migration.grant(loader.project_state(("locations", "0002_staff_permissions")).apps, None)
+        payment_permissions_migration.grant(loader.project_state(("payments", "0002_staff_permissions")).apps, None)
 
 
 @pytest.fixture

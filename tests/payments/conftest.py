@@ -10,6 +10,8 @@ from clinic.models import User
 from payments import cards
 from payments.models import Card, DepositRule, Policy
 from tests import localstripe as fake_stripe
+from tests.admin.conftest import booked, front_desk, front_desk_client, staff_groups  # noqa: F401  (shared personas)
+from tests.frontdesk.conftest import owner_client  # noqa: F401  (the Owner group's persona)
 
 
 def save_card(user: User, base: str, *, number: str = fake_stripe.GOOD_CARD) -> Card:

@@ -15,6 +15,7 @@ import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -33,6 +34,9 @@ from knox.models import AuthToken
 from booking import services
 from booking.models import Appointment, MassageType, Notification
 from clinic.models import User
+from payments import policy as payment_policy
+from payments import services as payment_services
+from payments.models import Card, Charge, Terms, WebhookEvent
 from portal import services as therapist_services
 from tests.conftest import CLINIC_ZONE
 from tests.factories import (
@@ -127,6 +131,12 @@ SITE: dict[str, Probe] = {
     "appointments/": Probe("/appointments/", SIGNED_IN),
     "appointments/<int:pk>/confirmed/": Probe("/appointments/{appointment}/confirmed/", PATIENT_OWN),
     "appointments/<int:pk>/calendar.ics": Probe("/appointments/{appointment}/calendar.ics", PATIENT_OWN),
+    # Alice's declined deposit: hers to pay (online payments off here, so the page says to pay at the desk).
+    "payments/<int:pk>/pay/": Probe("/payments/{owed_charge}/pay/", PATIENT_OWN),
+    # A receipt is its patient's, and the staff's who read the ledger (payments.view_charge).
+    "payments/<int:pk>/receipt/": Probe(
+        "/payments/{charge}/receipt/", answers(404, anonymous=LOGIN, patient_a=200, front_desk=200, owner=200)
+    ),
     "accounts/signup/": Probe("/accounts/signup/", EVERYONE),
     # The code page belongs to a sign-up in this session; without one, back to the sign-up form.
     "accounts/signup/sent/": Probe("/accounts/signup/sent/", answers(302)),
@@ -184,6 +194,8 @@ PORTAL_PAGES: dict[str, Probe] = {
     ),
     # The secret token is the credential: whoever holds it reads the (health-free) feed.
     "therapist/feed/<str:token>.ics": Probe("/therapist/feed/{calendar_token}.ics", EVERYONE),
+    # Stripe's signature is the credential; with online payments off (as here) there is no such endpoint.
+    "payments/webhook/": Probe("/payments/webhook/", answers(404), method="post"),
 }
 
 API: dict[str, Probe] = {
@@ -214,6 +226,22 @@ API: dict[str, Probe] = {
     ),
     "api/v1/^appointments/(?P<pk>[^/.]+)/reschedule/$": Probe(
         "/api/v1/appointments/{appointment}/reschedule/", {**API_PATIENT_OWN, PATIENT_A: 400}, method="post"
+    ),
+    # Everyone signed in saves, lists and removes their own card; online payments are off here (409).
+    "api/v1/payment-methods/setup/": Probe(
+        "/api/v1/payment-methods/setup/", answers(409, anonymous=401), method="post"
+    ),
+    "api/v1/payment-methods/": Probe("/api/v1/payment-methods/", answers(200, anonymous=401)),
+    "api/v1/payment-methods/<int:pk>/": Probe(
+        "/api/v1/payment-methods/{card}/", {**API_PATIENT_OWN, PATIENT_A: 204}, method="delete"
+    ),
+    # Everyone signed in lists their own charges; only Alice may pay hers (refused here: payments are off).
+    "api/v1/payments/": Probe("/api/v1/payments/", answers(200, anonymous=401)),
+    "api/v1/payments/<int:pk>/pay/": Probe(
+        "/api/v1/payments/{owed_charge}/pay/", {**API_PATIENT_OWN, PATIENT_A: 409}, method="post"
+    ),
+    "api/v1/payments/<int:pk>/pay/finish/": Probe(
+        "/api/v1/payments/{owed_charge}/pay/finish/", {**API_PATIENT_OWN, PATIENT_A: 409}, method="post"
     ),
     "api/v1/therapist/schedule/": Probe("/api/v1/therapist/schedule/", API_PORTAL),
     "api/v1/therapist/working-hours/": Probe("/api/v1/therapist/working-hours/", API_PORTAL),
@@ -246,7 +274,7 @@ ADMIN_SITE: dict[str, Probe] = {
     "admin/r/<path:content_type_id>/<path:object_id>/": Probe(
         "/admin/r/{therapist_content_type}/{therapist_a}/", answers(ADMIN_LOGIN, front_desk=404, owner=404)
     ),
-    "admin/^(?P<app_label>auth|locations|therapists|booking|clinic|otp_totp|otp_static)/$": Probe(
+    "admin/^(?P<app_label>auth|locations|therapists|booking|payments|clinic|otp_totp|otp_static)/$": Probe(
         "/admin/booking/", ADMIN_STAFF
     ),
     # The front desk may not see the auth app at all: its index is absent for them.
@@ -263,7 +291,15 @@ ADMIN_SITE: dict[str, Probe] = {
     "admin/calendar/api/move/": Probe("/admin/calendar/api/move/", DESK_API_EMPTY, method="post"),
     "admin/calendar/api/cancel/": Probe("/admin/calendar/api/cancel/", DESK_API_EMPTY, method="post"),
     "admin/calendar/api/mark/": Probe("/admin/calendar/api/mark/", DESK_API_EMPTY, method="post"),
+    # The session's money: calendar staff holding the payments permissions (the front desk and the owner).
+    "admin/calendar/api/payments/": Probe("/admin/calendar/api/payments/", DESK_API_EMPTY),
+    "admin/calendar/api/pay/": Probe("/admin/calendar/api/pay/", DESK_API_EMPTY, method="post"),
+    "admin/calendar/api/refund/": Probe("/admin/calendar/api/refund/", DESK_API_EMPTY, method="post"),
+    "admin/calendar/api/approve-fee/": Probe("/admin/calendar/api/approve-fee/", DESK_API_EMPTY, method="post"),
+    "admin/calendar/api/waive-fee/": Probe("/admin/calendar/api/waive-fee/", DESK_API_EMPTY, method="post"),
     "admin/booking/appointment/export/": Probe("/admin/booking/appointment/export/", ADMIN_STAFF),
+    # The charges as filtered, as CSV: staff who may view charges (the front desk and the owner).
+    "admin/payments/charge/export/": Probe("/admin/payments/charge/export/", ADMIN_STAFF),
     # A therapist's time off is added and removed through the services on its own page, by the
     # owner only (change_therapist); the front desk views therapists and their time off.
     "admin/therapists/therapist/<int:object_id>/time-off/": Probe(
@@ -294,6 +330,12 @@ FRONT_DESK_MAY: dict[str, set[str]] = {
     "locations.room": {"view"},
     "locations.roomfeature": {"view"},
     "locations.roomclosure": {"view", "add", "delete"},
+    # payments.0002_staff_permissions: the desk reads the ledger and the policy; its actions
+    # (desk payments, refunds, fees) are permissions of their own, not edits of a row.
+    "payments.charge": {"view"},
+    "payments.refund": {"view"},
+    "payments.terms": {"view"},
+    "payments.policy": {"view"},
 }
 # Model admins that refuse an action to everyone, the owner too.
 NOBODY_MAY: dict[str, set[str]] = {
@@ -311,6 +353,13 @@ NOBODY_MAY: dict[str, set[str]] = {
     "locations.room": {"delete"},
     # A closure is added (with its moves) or removed, never stretched in place.
     "locations.roomclosure": {"change"},
+    # The ledger is written by the payments services alone; the policy is one row, changed in place.
+    "payments.charge": {"add", "change", "delete"},
+    "payments.refund": {"add", "change", "delete"},
+    "payments.terms": {"add", "change", "delete"},
+    "payments.card": {"add", "change", "delete"},
+    "payments.webhookevent": {"add", "change", "delete"},
+    "payments.policy": {"add", "delete"},
 }
 # The object of each model that the admin pages open (a key of World.ids).
 ADMIN_OBJECT = {
@@ -329,6 +378,12 @@ ADMIN_OBJECT = {
     "locations.room": "room",
     "locations.roomfeature": "room_feature",
     "locations.roomclosure": "room_closure",
+    "payments.policy": "policy",
+    "payments.terms": "terms",
+    "payments.card": "card",
+    "payments.charge": "charge",
+    "payments.refund": "refund",
+    "payments.webhookevent": "webhook_event",
 }
 
 
@@ -336,6 +391,8 @@ ADMIN_OBJECT = {
 ADMIN_SPECIAL: dict[tuple[str, str], dict[str, Outcome]] = {
     # The Deep tissue type has bookings: the owner is sent back to its page to deactivate it instead.
     ("booking.massagetype", "delete"): {OWNER: 302},
+    # The policy's list is its one row: staff who may read it are sent to its page.
+    ("payments.policy", "changelist"): {FRONT_DESK: 302, OWNER: 302},
 }
 
 
@@ -445,6 +502,15 @@ def world(clock: object, settings: Any) -> Iterator[World]:
         end=datetime(2026, 3, 20, 12, tzinfo=CLINIC_ZONE),
     )
     alices_token, _ = AuthToken.objects.create(user=alice)
+    # Alice's ledger (online payments are off here: the desk took cash, then gave some back).
+    paid = payment_services.take_desk_payment(appointment=past, by=owner, method="cash")
+    given_back = payment_services.refund(charge=paid, by=owner, amount=Decimal("5.00"), reason="Started late")
+    terms = Terms.objects.create(appointment=upcoming, currency="usd", price=upcoming.price, created_at=WED_10)
+    alices_card = Card.objects.create(user=alice, provider_id="pm_world", brand="visa", last4="4242", created_at=SUN_10)
+    event = WebhookEvent.objects.create(event_id="evt_world", type="charge.refunded", received_at=SUN_10)
+    owed = Charge.objects.create(
+        appointment=upcoming, kind="deposit", amount=Decimal("18.00"), currency="usd", state="failed", created_at=SUN_10
+    )
     # Carol has set up two-factor sign-in (an app and recovery codes); nobody else has.
     carols_app = TOTPDevice.objects.create(user=carol.user, name="Authenticator app", confirmed=True)
     carols_codes = StaticDevice.objects.create(user=carol.user, name="Recovery codes", confirmed=True)
@@ -470,6 +536,13 @@ def world(clock: object, settings: Any) -> Iterator[World]:
         "room": carols_room.pk,
         "room_feature": RoomFeatureFactory.create(name="Heated table", slug="heated-table").pk,
         "room_closure": closure.pk,
+        "policy": payment_policy.current_policy().pk,
+        "terms": terms.pk,
+        "card": alices_card.pk,
+        "charge": paid.pk,
+        "refund": given_back.pk,
+        "webhook_event": event.pk,
+        "owed_charge": owed.pk,
     }
     people: dict[str, User | None] = {
         ANON: None,
