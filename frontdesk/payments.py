@@ -98,6 +98,7 @@ def _line(line: selectors.ChargeLine) -> dict[str, Any]:
         "refunded": str(line.refunded),
         "refunded_text": policy.money(line.refunded, currency) if line.refunded else "",
         "refundable": str(line.refundable),
+        "refundable_text": policy.money(line.refundable, currency),
         "can_refund": line.can_refund,
         "can_approve": line.can_approve,
         "can_waive": line.can_waive,

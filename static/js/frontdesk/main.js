@@ -17,6 +17,7 @@ import {
   sameInstant,
   searchReady,
 } from "./grid.js";
+import { createMoneyPanel } from "./payments.js";
 
 const config = pageConfig("frontdesk-config");
 const api = apiClient("");
@@ -28,6 +29,8 @@ let dragged = null; // the session being dragged
 let position = { row: 0, col: 0 };
 let openCell = null; // the cell whose booking form is open
 let openSession = null;
+// The session's money, for staff who may read the ledger (the page names its endpoints only to them).
+const money = config.urls.payments ? createMoneyPanel({ api, urls: config.urls, announce }) : null;
 
 // --- the grid: roving tabindex --------------------------------------------------------
 
@@ -277,6 +280,7 @@ function openSessionPanel(session) {
   $("fd-admin-link").href = session.admin_url;
   $("fd-cancel-form").hidden = true;
   $("fd-history").hidden = true;
+  if (money) money.show(session);
   $("fd-session").showModal();
 }
 
