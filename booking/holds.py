@@ -160,6 +160,12 @@ def release_hold(*, appointment: Appointment, now: datetime, expired_only: bool 
     A conditional update: if the patient's acceptance holds the row, this waits for it and
     then finds the row confirmed, and releases nothing.
     """
+    # confirm_hold's locks first, in the same order. Updating the row alone would hold it while
+    # waiting for the patient's row (the events below reference it) that an acceptance holds
+    # while it waits for this row: a deadlock.
+    locks.lock_therapists(appointment.therapist_id)
+    rooms.lock_workplaces(appointment.therapist_id)
+    locks.lock_patient(appointment.patient_id)
     held = Appointment.objects.filter(pk=appointment.pk, status=Status.HELD)
     if expired_only:
         held = held.filter(hold_expires_at__lte=now)

@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class WaitlistConfig(AppConfig):
     name = "waitlist"
     verbose_name = "Waitlist"
+
+    def ready(self) -> None:
+        from waitlist import receivers
+
+        receivers.connect()
