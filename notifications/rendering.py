@@ -26,6 +26,7 @@ from clinic.models import User
 from locations.models import Location
 from notifications import calendar, payment_notices  # noqa: F401  (registers its kinds)
 from notifications.notice_kinds import REGISTERED
+from payments import policy as payment_policy
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +257,10 @@ def notice_context(notification: Notification, *, now: datetime) -> dict[str, An
         policy = change_policy(appointment, now=now)
         context["can_change"] = policy.can_change
         context["change_deadline"] = format_when(policy.deadline, zone=zone) if policy.deadline else ""
+    if notification.kind in (Kind.CONFIRMATION, Kind.CONFIRMATION_RESEND):
+        # The payment policy the session was booked under (deposit, fees), whatever the policy is now.
+        terms = payment_policy.terms_of(appointment)
+        context["payment_policy"] = payment_policy.quote_of(terms).sentences() if terms else []
     if notification.kind == Kind.REMINDER:
         context["lead"] = format_span(appointment.start - notification.due_at)
     if notification.kind in REGISTERED:

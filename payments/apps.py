@@ -9,7 +9,11 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from booking.api import payment_fields
-        from payments import appointment_fields, receivers
+        from payments import (
+            appointment_fields,
+            receivers,
+            tasks,  # noqa: F401  (every process, web too: sending hands rows to them by name)
+        )
 
         receivers.connect()
         payment_fields.register(appointment_fields.describe)

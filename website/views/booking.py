@@ -22,6 +22,8 @@ from booking.models import Appointment, MassageType, Status
 from booking.policy import change_policy, late_change_advice, window_hours
 from booking.services import INTAKE_FIELDS
 from locations.models import Location
+from payments import pages as payment_pages
+from payments import stripe_js
 from website.questionnaire import Area
 
 BOOKING_DAYS_PER_PAGE = 14
@@ -109,7 +111,11 @@ def book(request: HttpRequest) -> HttpResponse:
         # The page's script prefers the choice remembered on this device, then this one.
         "lastLocation": last_booked.pk if last_booked else None,
         "clinic": {"name": settings.CLINIC_NAME, "address": settings.CLINIC_ADDRESS},
+        # The policy of each massage, and whether a card is asked for (None: no cards online).
+        "payments": payment_pages.booking_step(request.user, massage_types),
     }
+    # Stripe.js only for a signed-in patient who may have to save a card here.
+    card_field = payment_pages.needs_card_field(config["payments"], request.user)
     several = len(locations) > 1
     context = {
         "config": config,
@@ -125,8 +131,10 @@ def book(request: HttpRequest) -> HttpResponse:
         "red_flags": list(RED_FLAGS.items()),
         "pain_levels": range(11),
         "window_hours": window_hours(),
+        "stripe_js_url": stripe_js.script_url() if card_field else "",
     }
-    return render(request, "site/book.html", context)
+    response = render(request, "site/book.html", context)
+    return stripe_js.allow(response) if card_field else response
 
 
 @login_required
@@ -142,10 +150,12 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     )
     upcoming = [a for a in appointments if a.status == Status.CONFIRMED and a.start >= now]
     past = [a for a in reversed(appointments) if a not in upcoming]
-    rows = [{"appointment": a, "policy": change_policy(a, now=now)} for a in upcoming]
+    money = payment_pages.account(request.user, upcoming, now=now)  # type: ignore[arg-type]
+    rows = [{"appointment": a, "policy": change_policy(a, now=now), "payment": money.sides.get(a.pk)} for a in upcoming]
     context = {
         "weekday_names": WEEKDAY_NAMES,
         "upcoming": rows,
+        "payments": money,
         "past": past,
         "window_hours": window_hours(),
         "config": {

@@ -8,6 +8,7 @@ import { locationParam } from "../lib/locations.js";
 import { money } from "../lib/money.js";
 import { insideChangeWindow, serverClock } from "../lib/policy.js";
 import { distinctStarts, nearestSlots } from "../lib/slots.js";
+import { renderPaymentStep, saveCardIfNeeded } from "./card.js";
 import { checkIntake, readIntake, showFieldErrors } from "./intake.js";
 import { forgetProgress, saveProgress } from "./progress.js";
 import { anyTherapist, currentLocation, currentType, therapistName } from "./state.js";
@@ -53,6 +54,7 @@ export function renderSummary(page) {
     box.append(el("div", { class: "summary__row" }, el("dt", {}, term), el("dd", {}, value)));
   }
   renderChangeWarning(page.config, slot);
+  renderPaymentStep(page);
   $("account-needed").hidden = state.authenticated;
   $("confirm-actions").hidden = !state.authenticated;
 }
@@ -142,6 +144,11 @@ export async function confirmBooking(page) {
   const button = $("confirm-button");
   button.disabled = true;
   button.textContent = "Booking…";
+  if (!(await saveCardIfNeeded(page))) {
+    button.disabled = false;
+    button.textContent = "Confirm booking";
+    return;
+  }
   const answer = await page.api.post("appointments/", {
     massage_type: state.typeId,
     therapist: state.slot.therapist,
