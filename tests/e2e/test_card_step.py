@@ -19,6 +19,8 @@ from playwright.sync_api import Page, expect
 from booking import services
 from booking.models import Appointment, Status
 from clinic.models import User
+from payments import sending
+from payments import services as payment_services
 from payments.models import Card, Charge, ChargeKind, DepositRule, Policy
 from tests.conftest import CLINIC_ZONE
 from tests.e2e.conftest import check_accessibility, login, screenshot
@@ -165,3 +167,41 @@ def test_a_late_cancel_says_the_fee_before_the_patient_confirms(
     appointment.refresh_from_db()
     assert appointment.status == Status.CANCELLED
     assert Charge.objects.filter(appointment=appointment, kind=ChargeKind.LATE_CANCEL_FEE).exists()
+
+
+def test_the_pay_now_page_shows_stripes_field_and_the_receipt_prints_without_the_site_around_it(
+    page: Page,
+    live_server: Any,
+    site_catalogue: dict[str, Any],
+    patient: User,
+    payments_on: str,
+    policy: Policy,
+    clock: Any,
+) -> None:
+    save_card(patient, payments_on, number="4000000000000341")  # saved fine, declined when charged
+    appointment = services.book(
+        patient=patient, therapist=site_catalogue["carol"], massage_type=site_catalogue["deep_tissue"], start=WED_10
+    )
+    deposit = Charge.objects.get(appointment=appointment, kind=ChargeKind.DEPOSIT)
+    assert sending.send_charge(deposit.pk) == "failed"
+    login(page, live_server, patient.email, PASSWORD)
+
+    page.goto(f"{live_server.url}/appointments/")
+    page.get_by_role("link", name=re.compile("^Pay now")).click()
+    expect(page.locator("#pay-page")).to_have_attribute("data-ready", "true")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pay deposit")
+    expect(page.locator("#card-element input")).to_have_count(5)
+    expect(page.get_by_role("button", name=f"Pay ${deposit.amount}")).to_be_enabled()
+    screenshot(page, "pay-now")
+
+    staff = User.objects.create_user(email="desk@example.test", password="desk-pass-2026", is_staff=True)
+    paid = payment_services.take_desk_payment(appointment=appointment, by=staff, method="terminal", tip=Decimal("10"))
+    page.goto(f"{live_server.url}/payments/{paid.pk}/receipt/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Receipt")
+    expect(page.locator("[data-testid=tip]")).to_have_text("$10.00")
+    check_accessibility(page)
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".receipt__actions").first).to_be_hidden()
+    expect(page.locator("[data-testid=total]")).to_be_visible()
+    screenshot(page, "receipt-print")
