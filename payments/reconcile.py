@@ -75,8 +75,11 @@ def _reconcile_charge(charge: Charge) -> str:
         logger.info("Charge %s attempt %s never reached Stripe; sent again.", charge.pk, charge.attempts)
         enqueue("charge", charge.pk)
         return "charges_resent"
-    if intent.status in ("requires_confirmation", "requires_action") and charge.provider_id == intent.provider_id:
-        # A pay-now the patient left unfinished: owed again.
+    unfinished = intent.status in ("requires_confirmation", "requires_action") or (
+        intent.status == "requires_payment_method" and not intent.failure_message
+    )
+    if unfinished and charge.provider_id == intent.provider_id:
+        # A pay-now the patient left unfinished (never declined): owed again.
         settled = settle_charge(
             charge.pk, attempt=charge.attempts, status="requires_payment_method", message="Payment not completed."
         )

@@ -123,9 +123,12 @@ def after_claim_timeout() -> datetime:
     return timezone.now() + settings.PAYMENTS_CLAIM_TIMEOUT + timedelta(seconds=1)
 
 
-def booked_deposit(patient: User, therapist: Therapist, massage_type: MassageType) -> Charge:
+def booked_deposit(
+    patient: User, therapist: Therapist, massage_type: MassageType, *, start: datetime = WED_10
+) -> Charge:
+    """Book a session for the patient (their card saved) and return the deposit it owes."""
     appointment = services.book(
-        patient=patient, therapist=therapist, massage_type=massage_type, start=WED_10, now=PINNED_NOW
+        patient=patient, therapist=therapist, massage_type=massage_type, start=start, now=PINNED_NOW
     )
     return Charge.objects.get(appointment=appointment, kind=ChargeKind.DEPOSIT)
 
