@@ -7,7 +7,7 @@ the services' own (payments.services.refundable, balance_due), asked, never repe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from booking.models import Appointment, Status
 from payments import policy, services
-from payments.models import OWED_STATES, Charge, ChargeKind, ChargeState, Refund, RefundState
+from payments.models import CENT, OWED_STATES, Charge, ChargeKind, ChargeState, Refund, RefundState
 
 ZERO = Decimal("0.00")
 MONEY: DecimalField = DecimalField(max_digits=10, decimal_places=2)
@@ -83,9 +83,14 @@ def totals_per_day(charges: QuerySet[Charge]) -> list[DayTotal]:
         for row in query:
             days.setdefault(row["day"], {})[name] = row["sum"]
     return [
-        DayTotal(day, sums.get("paid", ZERO), sums.get("owed", ZERO), sums.get("refunded", ZERO))
+        DayTotal(day, *(_cents(sums.get(name)) for name in ("paid", "owed", "refunded")))
         for day, sums in sorted(days.items(), reverse=True)
     ]
+
+
+def _cents(value: Decimal | None) -> Decimal:
+    # SQLite (the demo's database) sums decimals without their places: 190, not 190.00.
+    return Decimal(value or 0).quantize(CENT)
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ def ledger_of(appointment: Appointment) -> Ledger:
         appointment=appointment,
         currency=settings.CURRENCY,
         lines=[
-            ChargeLine(charge, charge.refunded, services.refundable(charge))  # type: ignore[attr-defined]
+            ChargeLine(charge, _cents(charge.refunded), services.refundable(charge))  # type: ignore[attr-defined]
             for charge in charges
         ],
         balance_due=services.balance_due(appointment),
@@ -161,8 +166,3 @@ def ledger_of(appointment: Appointment) -> Ledger:
         card_last4=card.last4 if card else "",
         online=policy.online_payments_on(),
     )
-
-
-def clinic_day_of(moment: datetime | None) -> date | None:
-    """Return the moment's date in the clinic's zone (None stays None)."""
-    return timezone.localdate(moment) if moment is not None else None

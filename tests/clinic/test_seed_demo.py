@@ -220,10 +220,11 @@ def test_seeded_bookings_carry_their_confirmations_and_reminders(
         kinds = set(Notification.objects.filter(appointment=appointment).values_list("kind", flat=True))
         assert {NotificationKind.CONFIRMATION, NotificationKind.REMINDER} <= kinds, appointment
         assert Event.objects.filter(appointment_id=appointment.pk, kind=Kind.BOOKED).exists()
-    # Last week's sessions are history: no notice is owed for them.
+    # Last week's sessions are history: no notice is owed for them, but for the receipts of
+    # the demo day's desk payments (website/demo_ledger.py), which the payment service records.
     past = Appointment.objects.filter(start__lt=timezone.now())
     assert past.exists()
-    assert not Notification.objects.filter(appointment__in=past).exists()
+    assert not Notification.objects.filter(appointment__in=past).exclude(kind=NotificationKind.RECEIPT).exists()
 
 
 # --- Locations and rooms ----------------------------------------------------------------

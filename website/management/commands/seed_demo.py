@@ -21,7 +21,9 @@ from booking.intake import Area, Feeling, Pressure
 from booking.models import Appointment, MassageType, Status
 from clinic.models import User
 from locations.models import Location, Room, RoomFeature, default_location
+from payments import policy
 from therapists.models import Therapist, TimeOff, WorkingHours
+from website import demo_ledger
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - a published demo login, refused with DEBUG off
 ADMIN_EMAIL = "admin@clinic.test"
@@ -277,11 +279,13 @@ class Command(BaseCommand):
             locations = self.seed_locations()
             types = self.seed_massage_types()
             self.seed_admin()
-            self.seed_front_desk()
+            desk = self.seed_front_desk()
             therapists = self.seed_therapists(types, locations)
             patients = self.seed_patients()
             created, kept = self.seed_appointments(therapists, patients)
+            ledger = demo_ledger.seed_ledger(desk=desk)
         self.print_summary(created, kept)
+        self.print_ledger(ledger)
 
     def password_hash(self) -> str:
         """Return one hash of the demo password, computed once: hashing is deliberately slow."""
@@ -478,6 +482,15 @@ class Command(BaseCommand):
             **demo_intake(index),
         )
         return True
+
+    def print_ledger(self, ledger: demo_ledger.DemoLedger) -> None:
+        """Say what the demo's ledger holds, and what it cannot hold with online payments off."""
+        if ledger.day is None:
+            return
+        self.stdout.write(
+            f"Ledger: {ledger.payments} desk payment(s) and {ledger.refunds} refund(s) on {ledger.day}"
+            + ("." if policy.online_payments_on() else "; no deposits or no-show fees (online payments are off).")
+        )
 
     def print_summary(self, created: int, kept: int) -> None:
         """Print what the demo holds and how to sign in."""
