@@ -14,6 +14,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -98,6 +99,13 @@ class RoomClosureAdmin(AllowListedLookups):
 
     def get_readonly_fields(self, request: HttpRequest, obj: RoomClosure | None = None) -> Any:
         return [] if obj is None else ["room", "start", "end", "reason", "created_at"]
+
+    def delete_model(self, request: HttpRequest, obj: RoomClosure) -> None:
+        rooms.reopen_room(closure=obj, by=cast(User, request.user))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RoomClosure]) -> None:
+        for closure in queryset:
+            rooms.reopen_room(closure=closure, by=cast(User, request.user))
 
     def has_change_permission(self, request: HttpRequest, obj: RoomClosure | None = None) -> bool:
         # A closure is added (with its moves) or removed, never stretched in place.

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from audit import log as history
 from audit.models import Kind
-from booking import locks
+from booking import locks, signals
 from booking.availability import suitable_rooms
 from booking.exceptions import BookingError, InvalidBooking, NotAllowed, SlotTaken
 from booking.models import ACTIVE_STATUSES, Appointment, MassageType, Status
@@ -352,6 +352,34 @@ def close_room(
         at=now,
     )
     return RoomClosureResult(closure=closure, moved=moved, kept=kept, cancelled=cancelled)
+
+
+@transaction.atomic
+def reopen_room(*, closure: RoomClosure, by: User, now: datetime | None = None) -> None:
+    """Remove a room's closure (staff only): its time is bookable again, and offered to whoever waits for it."""
+    now = now or timezone.now()
+    if not by.is_staff:
+        raise NotAllowed("Only the clinic's staff can reopen a room.")
+    room = Room.objects.get(pk=closure.room_id)
+    locks.lock_locations(room.location_id)
+    if not RoomClosure.objects.filter(pk=closure.pk).delete()[0]:
+        return
+    history.record(
+        Kind.ROOM_CLOSED,
+        summary=f"{room} reopened {history.when(closure.start)} to {history.when(closure.end)} (closure removed)",
+        by=by,
+        data={"room": room.pk, "start": closure.start.isoformat(), "end": closure.end.isoformat(), "reopened": True},
+        at=now,
+    )
+    working_there = WorkingHours.objects.filter(location_id=room.location_id).values_list("therapist_id", flat=True)
+    signals.time_freed.send(
+        RoomClosure,
+        therapist_ids=sorted(set(working_there)),
+        location_id=room.location_id,
+        start=closure.start,
+        end=closure.end,
+        now=now,
+    )
 
 
 def no_room_left(

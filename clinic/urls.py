@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/therapist/", include("portal.api_urls")),
     path("api/v1/", include("booking.api.urls")),
     path("api/v1/", include("payments.api_urls")),
+    path("api/v1/", include("waitlist.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
@@ -24,6 +25,7 @@ urlpatterns = [
     ),
     path("therapist/", include("portal.urls")),
     path("payments/", include("payments.urls")),
+    path("waitlist/", include("waitlist.urls")),
     path("", include("website.urls")),
 ]
 

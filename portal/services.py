@@ -11,12 +11,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from audit import log as history
 from audit.models import Kind
-from booking import locks
+from booking import locks, signals
 from booking import services as booking_services
 from booking.exceptions import BookingError, InvalidBooking, InvalidTransition, NotAllowed
 from booking.models import Appointment, Status
@@ -158,6 +159,16 @@ def set_working_hours(*, therapist: Therapist, spans: Sequence[Span], by: User |
         therapist_id=therapist.pk,
         data={"spans": week},
     )
+    # New hours may open time someone waits for; the waitlist looks at what is free in them.
+    now = timezone.now()
+    signals.time_freed.send(
+        Therapist,
+        therapist_ids=[therapist.pk],
+        location_id=None,
+        start=now,
+        end=now + settings.BOOKING_HORIZON,
+        now=now,
+    )
     return created
 
 
@@ -270,6 +281,14 @@ def remove_time_off(*, time_off: TimeOff, by: User | None = None) -> None:
             "start": timezone.localtime(time_off.start).isoformat(),
             "end": timezone.localtime(time_off.end).isoformat(),
         },
+    )
+    signals.time_freed.send(
+        TimeOff,
+        therapist_ids=[time_off.therapist_id],
+        location_id=None,
+        start=time_off.start,
+        end=time_off.end,
+        now=timezone.now(),
     )
 
 

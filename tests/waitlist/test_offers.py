@@ -259,3 +259,43 @@ def test_the_patients_own_hold_is_not_in_their_list(patient, massage_type, full_
 
     assert list(Appointment.objects.sessions().for_patient(patient)) == []
     assert Appointment.objects.booked().filter(status=Status.HELD).count() == 0
+
+
+def test_removed_time_off_is_offered_to_whoever_waits(patient, therapist, massage_type, now):
+    from portal.services import remove_time_off
+    from tests.factories import TimeOffFactory
+
+    fill_day(therapist, massage_type, now, [at(9), at(13), at(14, 15), at(15, 30)])
+    off = TimeOffFactory.create(therapist=therapist, start=at(10, 15), end=at(12))
+    join(patient, massage_type, now)
+
+    remove_time_off(time_off=off)
+
+    assert Offer.objects.get(pk__in=consider_all(now)).appointment.start == at(10, 15)
+
+
+def test_new_working_hours_are_offered_to_whoever_waits(patient, therapist, massage_type, now):
+    from portal.services import Span, set_working_hours
+
+    fill_day(therapist, massage_type, now)
+    join(patient, massage_type, now, time_from=time(17), time_to=time(20))
+    spans = [Span(day, time(9), time(12)) for day in range(7)] + [Span(day, time(13), time(19)) for day in range(7)]
+
+    set_working_hours(therapist=therapist, spans=spans)
+
+    assert Offer.objects.get(pk__in=consider_all(now)).appointment.start == at(17)
+
+
+def test_a_reopened_room_is_offered_to_whoever_waits(patient, therapist, massage_type, admin_user, now):
+    from booking import rooms
+    from locations.models import RoomClosure
+    from tests.factories import room_of
+
+    fill_day(therapist, massage_type, now, [at(9), at(13), at(14, 15), at(15, 30)])
+    closure = RoomClosure.objects.create(room=room_of(therapist), start=at(10, 15), end=at(12))
+    join(patient, massage_type, now)
+    assert consider_all(now) == []
+
+    rooms.reopen_room(closure=closure, by=admin_user, now=now)
+
+    assert Offer.objects.get(pk__in=consider_all(now)).appointment.start == at(10, 15)

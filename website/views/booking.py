@@ -24,6 +24,7 @@ from booking.services import INTAKE_FIELDS
 from locations.models import Location
 from payments import pages as payment_pages
 from payments import stripe_js
+from waitlist import selectors as waitlist_selectors
 from website.questionnaire import Area
 
 BOOKING_DAYS_PER_PAGE = 14
@@ -157,6 +158,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
         "upcoming": rows,
         "payments": money,
         "past": past,
+        "waitlist_entries": waitlist_selectors.entries_of(request.user),
         "window_hours": window_hours(),
         "config": {
             "api": "/api/v1/",
