@@ -18,11 +18,7 @@ from django.views.decorators.http import require_GET
 from booking.policy import window_hours
 from clinic.models import User
 from payments import policy, services, stripe_js
-from payments.models import OWED_STATES, Charge, ChargeState, RefundState
-
-
-def _charges() -> object:
-    return Charge.objects.select_related("appointment__massage_type", "appointment__therapist", "appointment__room")
+from payments.models import OWED_STATES, Charge, ChargeState, Method, RefundState
 
 
 @login_required
@@ -42,8 +38,9 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
     if charge.state not in OWED_STATES:
         raise Http404("Nothing is owed on this charge.")
     online = policy.online_payments_on()
-    # Declined, or a payment begun and not finished: the patient pays it here. The others wait for the clinic.
-    payable = online and charge.state in (ChargeState.FAILED, ChargeState.SENDING)
+    # Declined, or paid here and not finished: the patient pays it here. The others are the clinic's to charge.
+    resumed = charge.state == ChargeState.SENDING and charge.method == Method.ONLINE_CARD
+    payable = online and (charge.state == ChargeState.FAILED or resumed)
     context = {
         "charge": charge,
         "appointment": charge.appointment,

@@ -165,6 +165,21 @@ def test_pay_now_is_the_patients_own_and_a_paid_charge_goes_to_its_receipt(
     assert response["Location"] == f"/payments/{paid_deposit_of_other.pk}/receipt/"
 
 
+def test_a_charge_being_taken_from_the_saved_card_shows_no_card_field(
+    patient: User, therapist: Therapist, massage_type: MassageType, card: Card
+) -> None:
+    appointment = book(patient, therapist, massage_type)
+    deposit = Charge.objects.get(appointment=appointment, kind=ChargeKind.DEPOSIT)
+    assert deposit.state == ChargeState.PENDING
+
+    response = signed_in(patient).get(f"/payments/{deposit.pk}/pay/")
+
+    assert response.status_code == 200
+    assert 'id="card-element"' not in response.content.decode()
+    assert "being charged to your saved card" in response.content.decode()
+    assert csp(response)["script-src"] == ["'self'"]
+
+
 @pytest.fixture
 def paid_deposit_of_other(
     other_patient: User, therapist: Therapist, massage_type: MassageType, payments_on: str
