@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/calendar/", include("frontdesk.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/therapist/", include("portal.api_urls")),
+    path("api/v1/courses/", include("courses.api_urls")),
     path("api/v1/", include("booking.api.urls")),
     path("api/v1/", include("payments.api_urls")),
     path("api/v1/", include("waitlist.api_urls")),

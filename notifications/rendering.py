@@ -24,7 +24,7 @@ from clinic import dates
 from clinic.accounts import site_message_id
 from clinic.models import User
 from locations.models import Location
-from notifications import calendar, payment_notices, waitlist_notices  # noqa: F401  (registers their kinds)
+from notifications import calendar, course_notices, payment_notices, waitlist_notices  # noqa: F401  (registers their kinds)
 from notifications.notice_kinds import REGISTERED
 from payments import policy as payment_policy
 

@@ -23,6 +23,7 @@ from booking.policy import has_started
 from clinic import dates
 from locations.models import Location
 from portal import services
+from portal.course_views import course_panels, mark_progress
 from portal.feed import build_feed
 from portal.forms import (
     OutcomeForm,
@@ -58,6 +59,7 @@ def _annotate(sessions: Any) -> list[Appointment]:
     result = list(sessions)
     for session in result:
         session.red_flag_items = red_flags_of(session)
+    mark_progress(result)
     return result
 
 
@@ -141,6 +143,7 @@ def _render_session(
             "can_record_outcome": started and session.status != "cancelled",
             "can_write_note": started and session.status != "cancelled",
             "section": "day",
+            **course_panels(session),
         },
         status=400 if note_form.errors else 200,
     )

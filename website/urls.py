@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from clinic import login_throttle
 from clinic.forms import EmailPasswordResetForm
 from clinic.views import accounts
-from website.views import booking, calendar, pages
+from website.views import booking, calendar, courses, pages
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", pages.HomeView.as_view(), name="home"),
@@ -22,6 +22,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("appointments/", booking.my_appointments, name="my_appointments"),
     path("appointments/<int:pk>/confirmed/", booking.booking_confirmed, name="booking_confirmed"),
     path("appointments/<int:pk>/calendar.ics", calendar.appointment_calendar, name="appointment_calendar"),
+    path("courses/", courses.my_courses, name="my_courses"),
+    path("courses/plan/", courses.course_plan, name="course_plan"),
+    path("courses/<int:pk>/", courses.course_detail, name="course_detail"),
+    path("courses/<int:pk>/cancel/", courses.course_cancel, name="course_cancel"),
+    path("courses/<int:pk>/calendar.ics", courses.course_ics, name="course_calendar"),
+    path("courses/sessions/<int:pk>/measures/", courses.session_measures, name="course_session_measures"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/signup/sent/", accounts.signup_sent, name="signup_sent"),
     path("accounts/confirm/resend/", accounts.resend_confirmation, name="resend_confirmation"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,8 @@ from knox.models import AuthToken
 from booking import services
 from booking.models import Appointment, MassageType, Notification
 from clinic.models import User
+from courses import services as course_services
+from courses.models import HomeCareItem
 from payments import policy as payment_policy
 from payments import services as payment_services
 from payments.models import Card, Charge, Terms, WebhookEvent
@@ -78,6 +80,8 @@ Outcome = int | str
 WED_10 = datetime(2026, 3, 4, 10, 0, tzinfo=CLINIC_ZONE)
 THU_14 = datetime(2026, 3, 5, 14, 0, tzinfo=CLINIC_ZONE)
 SUN_10 = datetime(2026, 3, 1, 10, 0, tzinfo=CLINIC_ZONE)
+# Alice's course: Mondays at 14:00, from next week.
+MON_14 = datetime(2026, 3, 9, 14, 0, tzinfo=CLINIC_ZONE)
 
 
 def answers(default: Outcome, **by_role: Outcome) -> dict[str, Outcome]:
@@ -131,6 +135,16 @@ SITE: dict[str, Probe] = {
     "appointments/": Probe("/appointments/", SIGNED_IN),
     "appointments/<int:pk>/confirmed/": Probe("/appointments/{appointment}/confirmed/", PATIENT_OWN),
     "appointments/<int:pk>/calendar.ics": Probe("/appointments/{appointment}/calendar.ics", PATIENT_OWN),
+    # Courses of care: the signed-in patient's own; an empty planner for everyone signed in.
+    "courses/": Probe("/courses/", SIGNED_IN),
+    "courses/plan/": Probe("/courses/plan/", SIGNED_IN),
+    "courses/<int:pk>/": Probe("/courses/{course}/", PATIENT_OWN),
+    "courses/<int:pk>/calendar.ics": Probe("/courses/{course}/calendar.ics", PATIENT_OWN),
+    # Alice's own: her course is cancelled, her empty answers sent back with a message.
+    "courses/<int:pk>/cancel/": Probe("/courses/{course}/cancel/", {**PATIENT_OWN, PATIENT_A: 302}, method="post"),
+    "courses/sessions/<int:pk>/measures/": Probe(
+        "/courses/sessions/{course_session}/measures/", {**PATIENT_OWN, PATIENT_A: 302}, method="post"
+    ),
     # Alice's declined deposit: hers to pay (online payments off here, so the page says to pay at the desk).
     "payments/<int:pk>/pay/": Probe("/payments/{owed_charge}/pay/", PATIENT_OWN),
     # A receipt is its patient's, and the staff's who read the ledger (payments.view_charge).
@@ -180,6 +194,13 @@ PORTAL_PAGES: dict[str, Probe] = {
     # A note on a session that has not started is refused on the form.
     "therapist/sessions/<int:pk>/note/": Probe(
         "/therapist/sessions/{appointment}/note/", {**PORTAL_OWN, THERAPIST_A: 400}, method="post"
+    ),
+    # An empty form: back to the session with a message.
+    "therapist/sessions/<int:pk>/measures/": Probe(
+        "/therapist/sessions/{course_session}/measures/", {**PORTAL_OWN, THERAPIST_A: 302}, method="post"
+    ),
+    "therapist/sessions/<int:pk>/home-plan/": Probe(
+        "/therapist/sessions/{course_session}/home-plan/", {**PORTAL_OWN, THERAPIST_A: 302}, method="post"
     ),
     "therapist/hours/": Probe("/therapist/hours/", PORTAL),
     "therapist/time-off/": Probe("/therapist/time-off/", PORTAL),
@@ -243,6 +264,12 @@ API: dict[str, Probe] = {
     "api/v1/payments/<int:pk>/pay/finish/": Probe(
         "/api/v1/payments/{owed_charge}/pay/finish/", {**API_PATIENT_OWN, PATIENT_A: 409}, method="post"
     ),
+    # Courses of care: the caller's own; planning without a body is a field error.
+    "api/v1/courses/^$": Probe("/api/v1/courses/", answers(200, anonymous=401)),
+    "api/v1/courses/^plan/$": Probe("/api/v1/courses/plan/", answers(400, anonymous=401), method="post"),
+    "api/v1/courses/^(?P<pk>[^/.]+)/cancel/$": Probe(
+        "/api/v1/courses/{course}/cancel/", API_PATIENT_OWN, method="post"
+    ),
     "api/v1/therapist/schedule/": Probe("/api/v1/therapist/schedule/", API_PORTAL),
     "api/v1/therapist/working-hours/": Probe("/api/v1/therapist/working-hours/", API_PORTAL),
     "api/v1/therapist/time-off/": Probe("/api/v1/therapist/time-off/", API_PORTAL),
@@ -274,7 +301,7 @@ ADMIN_SITE: dict[str, Probe] = {
     "admin/r/<path:content_type_id>/<path:object_id>/": Probe(
         "/admin/r/{therapist_content_type}/{therapist_a}/", answers(ADMIN_LOGIN, front_desk=404, owner=404)
     ),
-    "admin/^(?P<app_label>auth|locations|therapists|booking|payments|clinic|otp_totp|otp_static)/$": Probe(
+    "admin/^(?P<app_label>auth|locations|therapists|booking|payments|courses|clinic|otp_totp|otp_static)/$": Probe(
         "/admin/booking/", ADMIN_STAFF
     ),
     # The front desk may not see the auth app at all: its index is absent for them.
@@ -353,6 +380,8 @@ NOBODY_MAY: dict[str, set[str]] = {
     "locations.room": {"delete"},
     # A closure is added (with its moves) or removed, never stretched in place.
     "locations.roomclosure": {"change"},
+    # Plans keep the items they gave: an item is taken out of use instead.
+    "courses.homecareitem": {"delete"},
     # The ledger is written by the payments services alone; the policy is one row, changed in place.
     "payments.charge": {"add", "change", "delete"},
     "payments.refund": {"add", "change", "delete"},
@@ -378,6 +407,7 @@ ADMIN_OBJECT = {
     "locations.room": "room",
     "locations.roomfeature": "room_feature",
     "locations.roomclosure": "room_closure",
+    "courses.homecareitem": "home_care_item",
     "payments.policy": "policy",
     "payments.terms": "terms",
     "payments.card": "card",
@@ -501,6 +531,22 @@ def world(clock: object, settings: Any) -> Iterator[World]:
         start=datetime(2026, 3, 20, 9, tzinfo=CLINIC_ZONE),
         end=datetime(2026, 3, 20, 12, tzinfo=CLINIC_ZONE),
     )
+    course = course_services.book_course(
+        patient=alice,
+        massage_type=deep,
+        therapist=carol,
+        weekday=0,
+        clock=MON_14.time(),
+        time_zone="America/New_York",
+        interval_weeks=1,
+        sessions=[
+            course_services.ChosenSession(start=MON_14, therapist_id=carol.pk),
+            course_services.ChosenSession(start=MON_14 + timedelta(weeks=1), therapist_id=carol.pk),
+        ],
+    )
+    home_care_item = HomeCareItem.objects.create(
+        title="A stretch for the table", steps="Stretch.", how_often="Daily", not_for="-", reviewed_on=SUN_10.date()
+    )
     alices_token, _ = AuthToken.objects.create(user=alice)
     # Alice's ledger (online payments are off here: the desk took cash, then gave some back).
     paid = payment_services.take_desk_payment(appointment=past, by=owner, method="cash")
@@ -536,6 +582,9 @@ def world(clock: object, settings: Any) -> Iterator[World]:
         "room": carols_room.pk,
         "room_feature": RoomFeatureFactory.create(name="Heated table", slug="heated-table").pk,
         "room_closure": closure.pk,
+        "course": course.pk,
+        "course_session": course.sessions().first().pk,  # type: ignore[union-attr]
+        "home_care_item": home_care_item.pk,
         "policy": payment_policy.current_policy().pk,
         "terms": terms.pk,
         "card": alices_card.pk,
