@@ -94,6 +94,17 @@ class PolicyAdmin(AllowListedLookups):
         ("Where it started", {"fields": ["online_payments", "environment_defaults", "updated_at"]}),
     ]
     readonly_fields = ["online_payments", "environment_defaults", "updated_at"]
+    list_display = [
+        "__str__",
+        "card_required",
+        "deposit_rule",
+        "deposit_amount",
+        "deposit_percent",
+        "late_cancel_fee_percent",
+        "no_show_fee_percent",
+        "no_show_needs_approval",
+        "updated_at",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # one row, made from the environment's defaults when first read
@@ -102,9 +113,9 @@ class PolicyAdmin(AllowListedLookups):
         return False
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        if not self.has_view_or_change_permission(request):
-            return super().changelist_view(request, extra_context)  # answers 403 the admin's own way
-        return HttpResponseRedirect(reverse("admin:payments_policy_change", args=[policy.current_policy().pk]))
+        if self.has_view_or_change_permission(request):
+            policy.current_policy()  # the one row exists from the first look, with the environment's values
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="online payments")
     def online_payments(self, obj: Policy) -> str:

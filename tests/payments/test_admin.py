@@ -331,7 +331,8 @@ def test_the_front_desk_reads_the_policy_but_only_the_owner_changes_it(
         "no_show_fee_percent": "100",
     }
 
-    assert front_desk_client.get(reverse("admin:payments_policy_changelist")).url == change  # type: ignore[attr-defined]
+    listed = front_desk_client.get(reverse("admin:payments_policy_changelist"))
+    assert [row.pk for row in listed.context["cl"].result_list] == [policy.pk]
     desk_page = front_desk_client.get(change).content.decode()
     assert 'name="_save"' not in desk_page
     assert "PAYMENTS_DEPOSIT_PERCENT=" in desk_page  # where the values started
@@ -344,3 +345,18 @@ def test_the_front_desk_reads_the_policy_but_only_the_owner_changes_it(
     assert (policy.deposit_rule, policy.deposit_amount) == ("fixed", Decimal("25.00"))
     assert owner_client.get(reverse("admin:payments_policy_add")).status_code == 403
     assert owner_client.post(reverse("admin:payments_policy_delete", args=[policy.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_policy_starts_from_the_environments_defaults_and_says_so(settings: object, owner_client: Client) -> None:
+    settings.PAYMENTS_DEPOSIT_PERCENT = Decimal("10")  # type: ignore[attr-defined]
+    settings.PAYMENTS_NO_SHOW_NEEDS_APPROVAL = True  # type: ignore[attr-defined]
+
+    listed = owner_client.get(reverse("admin:payments_policy_changelist"))
+
+    (row,) = listed.context["cl"].result_list
+    assert (row.deposit_rule, row.deposit_percent, row.no_show_needs_approval) == ("percent", Decimal("10"), True)
+    page = owner_client.get(reverse("admin:payments_policy_change", args=[row.pk])).content.decode()
+    assert "PAYMENTS_DEPOSIT_PERCENT=10" in page
+    assert "PAYMENTS_NO_SHOW_NEEDS_APPROVAL=True" in page
+    assert 'name="_save"' in page  # the owner changes it

@@ -421,8 +421,6 @@ ADMIN_OBJECT = {
 ADMIN_SPECIAL: dict[tuple[str, str], dict[str, Outcome]] = {
     # The Deep tissue type has bookings: the owner is sent back to its page to deactivate it instead.
     ("booking.massagetype", "delete"): {OWNER: 302},
-    # The policy's list is its one row: staff who may read it are sent to its page.
-    ("payments.policy", "changelist"): {FRONT_DESK: 302, OWNER: 302},
 }
 
 
