@@ -44,6 +44,14 @@ def needs_card_field(step: dict[str, Any] | None, user: User | Any) -> bool:
     return any(kind["asksForCard"] for kind in step["types"].values())
 
 
+def policy_of(appointment: Appointment) -> list[str]:
+    """Return the payment policy the appointment was booked under, in sentences ([] without online payments)."""
+    if not policy.online_payments_on():
+        return []
+    terms = policy.terms_of(appointment)
+    return policy.quote_of(terms).sentences() if terms else []
+
+
 @dataclass(frozen=True)
 class Line:
     """One charge as the account lists it."""

@@ -227,6 +227,17 @@ def test_without_online_payments_the_booking_page_has_no_card_step(patient: User
     assert csp(response)["script-src"] == ["'self'"]
 
 
+def test_the_confirmation_page_states_the_policy_the_session_was_booked_under(
+    patient: User, therapist: Therapist, massage_type: MassageType, card: Card
+) -> None:
+    appointment = book(patient, therapist, massage_type)
+
+    page = signed_in(patient).get(f"/appointments/{appointment.pk}/confirmed/").content.decode()
+
+    assert "Payment policy of this booking" in page
+    assert "A deposit of $" in page
+
+
 # --- My appointments -------------------------------------------------------------------------
 
 

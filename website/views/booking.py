@@ -180,5 +180,6 @@ def booking_confirmed(request: HttpRequest, pk: int) -> HttpResponse:
         "appointment": appointment,
         "policy": change_policy(appointment, now=timezone.now()),
         "window_hours": window_hours(),
+        "payment_policy": payment_pages.policy_of(appointment),
     }
     return render(request, "site/booking_confirmed.html", context)
