@@ -360,3 +360,26 @@ def test_the_policy_starts_from_the_environments_defaults_and_says_so(settings: 
     assert "PAYMENTS_DEPOSIT_PERCENT=10" in page
     assert "PAYMENTS_NO_SHOW_NEEDS_APPROVAL=True" in page
     assert 'name="_save"' in page  # the owner changes it
+
+
+@pytest.mark.django_db
+def test_the_charge_list_reads_as_many_queries_whatever_its_rows(
+    demo_day: Day, front_desk_client: Client, other_therapist: Therapist, massage_type: MassageType, admin_user: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert front_desk_client.get(CHANGELIST).status_code == 200
+        return len(seen)
+
+    before = queries()
+    for hour in (10, 12, 14):
+        walk_in: User = UserFactory.create(email=f"walk-in-{hour}@example.test")
+        session = booking.book(
+            patient=walk_in, therapist=other_therapist, massage_type=massage_type, start=at(hour, day=5), by=admin_user
+        )
+        services.take_desk_payment(appointment=session, by=admin_user, method=Method.TERMINAL)
+
+    assert queries() == before
