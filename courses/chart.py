@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from courses.progress import ProgressRow
 
 WIDTH, HEIGHT = 560, 300
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 48, 56
+LEFT, RIGHT, TOP, BOTTOM = 48, 32, 48, 56
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 AXIS = "#4a4a4a"
 GRID = "#d9d9d9"
