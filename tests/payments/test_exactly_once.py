@@ -20,11 +20,13 @@ import time_machine
 from django.db import connection
 from stripe._payment_intent_service import PaymentIntentService
 
+from booking import services
 from booking.models import MassageType, Notification, NotificationKind
 from clinic.celery import app as celery_app
 from clinic.models import User
 from payments import reconcile, sending
-from payments.models import Charge, ChargeState, Policy
+from payments.models import Charge, ChargeState, Policy, Refund
+from tests.conftest import PINNED_NOW
 from tests.factories import UserFactory
 from tests.payments.conftest import save_card
 from tests.payments.test_crash import WED_10, after_claim_timeout, booked_deposit, intents_of
@@ -175,3 +177,34 @@ def test_a_sweep_leaves_a_fresh_claim_alone(
     assert counts["charges_resent"] == counts["charges_settled"] == 0
     deposit.refresh_from_db()
     assert (deposit.state, deposit.attempts) == (ChargeState.SENDING, 1)
+
+
+def test_a_cancellation_racing_the_deposits_settlement_never_keeps_the_money(
+    therapist: Therapist, massage_type: MassageType, payments_on: str, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deposits = deposits_of(6, therapist, massage_type, payments_on)
+    # Stripe's answer reaches the worker at the moment the patient cancels.
+    at_once = {str(d.pk): threading.Barrier(2, timeout=30) for d in deposits}
+    original = PaymentIntentService.create
+
+    def answered_as_the_patient_cancels(self: PaymentIntentService, params: Any, options: Any = None) -> Any:
+        intent = original(self, params, options)
+        at_once[params["metadata"]["charge"]].wait()
+        return intent
+
+    monkeypatch.setattr(PaymentIntentService, "create", answered_as_the_patient_cancels)
+
+    def cancel(deposit: Charge) -> Any:
+        at_once[str(deposit.pk)].wait()
+        return services.cancel(appointment=deposit.appointment, by=deposit.appointment.patient, now=PINNED_NOW)
+
+    for deposit in deposits:
+        sent, cancelled = in_threads(lambda d=deposit: sending.send_charge(d.pk), lambda d=deposit: cancel(d))
+        assert sent == "succeeded", sent
+        assert not isinstance(cancelled, Exception), cancelled
+
+    for deposit in deposits:
+        deposit.refresh_from_db()
+        assert deposit.state == ChargeState.SUCCEEDED
+        (refund,) = Refund.objects.filter(charge=deposit)
+        assert refund.amount == deposit.amount
