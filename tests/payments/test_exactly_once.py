@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -199,7 +200,7 @@ def test_a_cancellation_racing_the_deposits_settlement_never_keeps_the_money(
         return services.cancel(appointment=deposit.appointment, by=deposit.appointment.patient, now=PINNED_NOW)
 
     for deposit in deposits:
-        sent, cancelled = in_threads(lambda d=deposit: sending.send_charge(d.pk), lambda d=deposit: cancel(d))
+        sent, cancelled = in_threads(partial(sending.send_charge, deposit.pk), partial(cancel, deposit))
         assert sent == "succeeded", sent
         assert not isinstance(cancelled, Exception), cancelled
 
