@@ -43,6 +43,11 @@ def money(amount: Decimal, currency: str | None = None) -> str:
     return f"{amount:,.2f} {currency.upper()}"
 
 
+def percent(value: Decimal) -> str:
+    """Return a percentage as people write it: '50%', '12.5%' (never '50.00%')."""
+    return f"{value.normalize():f}%"
+
+
 def describe(charge: Charge) -> str:
     """Return a charge as the history and the pages name it: 'Deposit of $18.00'."""
     return f"{charge.get_kind_display()} of {money(charge.total, charge.currency)}"
@@ -80,12 +85,12 @@ class Quote:
         if self.late_cancel_fee > 0:
             lines.append(
                 f"Cancelling within {window_hours()} hours of the session costs "
-                f"{money(self.late_cancel_fee, self.currency)} ({self.late_cancel_fee_percent:g}% of the price)."
+                f"{money(self.late_cancel_fee, self.currency)} ({percent(self.late_cancel_fee_percent)} of the price)."
             )
         if self.no_show_fee > 0:
             lines.append(
                 f"Missing the session without cancelling costs {money(self.no_show_fee, self.currency)} "
-                f"({self.no_show_fee_percent:g}% of the price)."
+                f"({percent(self.no_show_fee_percent)} of the price)."
             )
         return lines
 
