@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -25,7 +25,7 @@ from booking import services
 from booking.models import MassageType, Notification, NotificationKind
 from clinic.celery import app as celery_app
 from clinic.models import User
-from payments import reconcile, sending
+from payments import gateway, reconcile, sending
 from payments.models import Charge, ChargeState, Policy, Refund
 from tests.conftest import PINNED_NOW
 from tests.factories import UserFactory
@@ -209,3 +209,17 @@ def test_a_cancellation_racing_the_deposits_settlement_never_keeps_the_money(
         assert deposit.state == ChargeState.SUCCEEDED
         (refund,) = Refund.objects.filter(charge=deposit)
         assert refund.amount == deposit.amount
+
+
+def test_a_worker_stalled_past_the_sweeps_reach_does_not_call_stripe(
+    therapist: Therapist, massage_type: MassageType, payments_on: str, policy: Policy, settings: Any
+) -> None:
+    (deposit,) = deposits_of(1, therapist, massage_type, payments_on)
+    # A claim timeout no longer than one call: any pause after the claim could let the sweep take over mid-call.
+    settings.PAYMENTS_CLAIM_TIMEOUT = timedelta(seconds=gateway.CALL_TIMEOUT_SECONDS)
+
+    assert sending.send_charge(deposit.pk) == "unknown"
+
+    assert intents_of(deposit, payments_on) == []
+    deposit.refresh_from_db()
+    assert (deposit.state, deposit.attempts) == (ChargeState.SENDING, 1)
