@@ -23,7 +23,7 @@ from clinic.models import User
 from locations.models import Location, Room, RoomFeature, default_location
 from payments import policy
 from therapists.models import Therapist, TimeOff, WorkingHours
-from website import demo_ledger
+from website import demo_course, demo_ledger
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - a published demo login, refused with DEBUG off
 ADMIN_EMAIL = "admin@clinic.test"
@@ -284,8 +284,23 @@ class Command(BaseCommand):
             patients = self.seed_patients()
             created, kept = self.seed_appointments(therapists, patients)
             ledger = demo_ledger.seed_ledger(desk=desk)
+            course = self.seed_course(therapists)
         self.print_summary(created, kept)
         self.print_ledger(ledger)
+        self.stdout.write(
+            f"The demo patient's course of care: {course.booked} sessions, {course.held} held, "
+            f"at /courses/{course.course.pk if course.course else ''}/"
+        )
+
+    def seed_course(self, therapists: list[Therapist]) -> demo_course.DemoCourse:
+        """Give the demo patient a weekly course with Maya: two sessions held (measures, a home plan), four to come."""
+        maya = next(therapist for therapist in therapists if therapist.user.email == THERAPIST_EMAIL)
+        return demo_course.seed_course(
+            patient=User.objects.get(email=PATIENT_EMAIL),
+            therapist=maya,
+            massage_type=maya.massage_types.active().order_by("display_order", "name")[0],
+            clinic=User.objects.get(email=ADMIN_EMAIL),
+        )
 
     def password_hash(self) -> str:
         """Return one hash of the demo password, computed once: hashing is deliberately slow."""
