@@ -26,6 +26,7 @@ from frontdesk import calendar, markup, payments
 from frontdesk.access import desk_page
 from locations.models import Location, Room
 from therapists.models import Therapist
+from waitlist import selectors as waitlist_selectors
 
 POLL_SECONDS = 10
 
@@ -61,6 +62,7 @@ def _link(name: str, **params: Any) -> str:
 
 def _context(request: HttpRequest, grid: calendar.Calendar, *, view: str, day: date, **extra: Any) -> dict[str, Any]:
     location = grid.location
+    waiting = waitlist_selectors.waiting_rows(grid.days, location_id=location.pk)
     config = {
         "view": view,
         "location": location.pk,
@@ -73,6 +75,7 @@ def _context(request: HttpRequest, grid: calendar.Calendar, *, view: str, day: d
         ),
         "sessions": {str(pk): data for pk, data in grid.sessions.items()},
         "therapists": [{"id": pk, "name": name} for pk, name in grid.therapists],
+        "waiting": {row["day"].isoformat(): row for row in waiting},
         "urls": {
             "patients": reverse("frontdesk:patients"),
             "options": reverse("frontdesk:options"),
@@ -92,6 +95,7 @@ def _context(request: HttpRequest, grid: calendar.Calendar, *, view: str, day: d
         "rows": markup.rows_html(grid),
         "config": config,
         "pressures": Pressure.choices,
+        "waiting": waiting,
         **extra,
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 from django.db.models import Prefetch, Q
 
@@ -55,3 +56,13 @@ def waiting_by_day(day_from: date, day_to: date, *, location_id: int | None = No
 
 
 PARTS = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
+
+
+def waiting_rows(days: list[date], *, location_id: int | None = None) -> list[dict[str, Any]]:
+    """Return, for each day, how many open entries wait for its morning, afternoon and evening (one query)."""
+    counts = waiting_by_day(days[0], days[-1], location_id=location_id) if days else {}
+    rows = []
+    for day in days:
+        parts = counts.get(day, Counter())
+        rows.append({"day": day, "total": sum(parts.values()), **{part: parts[part] for part in PARTS}})
+    return rows

@@ -106,8 +106,9 @@ def _count(django_assert_num_queries, client: Client, url: str, expected: int) -
 
 
 # The session and its user, the user's permissions (two), the locations, working hours, time off,
-# sessions, rooms, closures, the massage types of "find the next free time", and the version.
-DAY_QUERIES = 12
+# sessions, rooms, closures, the massage types of "find the next free time", the version, and the
+# waitlist's entries for the day.
+DAY_QUERIES = 13
 
 
 @pytest.mark.parametrize(("therapists", "sessions"), [(2, 6), (8, 60)])
@@ -120,7 +121,7 @@ def test_the_day_view_answers_with_a_fixed_number_of_queries(
     _count(django_assert_num_queries, front_desk_client, f"{DAY_URL}?date=2026-03-04&by=room", DAY_QUERIES)
 
 
-WEEK_QUERIES = 14
+WEEK_QUERIES = 15
 
 
 @pytest.mark.parametrize(("therapists", "sessions"), [(2, 6), (8, 60)])

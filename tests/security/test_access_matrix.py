@@ -53,6 +53,8 @@ from tests.factories import (
     weekly_hours,
 )
 from therapists.models import Therapist, TimeOff
+from waitlist import links as waitlist_links
+from waitlist import services as waitlist_services
 
 staff_groups_migration = importlib.import_module("clinic.migrations.0002_staff_groups")
 
@@ -147,6 +149,21 @@ SITE: dict[str, Probe] = {
     ),
     # Alice's declined deposit: hers to pay (online payments off here, so the page says to pay at the desk).
     "payments/<int:pk>/pay/": Probe("/payments/{owed_charge}/pay/", PATIENT_OWN),
+    "waitlist/join/": Probe("/waitlist/join/", SIGNED_IN),
+    "waitlist/entries/<int:pk>/leave/": Probe(
+        "/waitlist/entries/{waitlist_entry}/leave/", answers(404, anonymous=LOGIN, patient_a=302), method="post"
+    ),
+    # The offer's signed link is the key: no sign-in needed; anyone else signed in gets 404. The first
+    # to use it (here the anonymous asker, holding Alice's link) books or declines; it is single use.
+    "waitlist/offers/<str:token>/": Probe(
+        "/waitlist/offers/{offer_token}/", answers(404, anonymous=200, patient_a=200)
+    ),
+    "waitlist/offers/<str:token>/accept/": Probe(
+        "/waitlist/offers/{offer_token}/accept/", answers(404, anonymous=200, patient_a=409), method="post"
+    ),
+    "waitlist/offers/<str:token>/decline/": Probe(
+        "/waitlist/offers/{offer_token}/decline/", answers(404, anonymous=200, patient_a=409), method="post"
+    ),
     # A receipt is its patient's, and the staff's who read the ledger (payments.view_charge).
     "payments/<int:pk>/receipt/": Probe(
         "/payments/{charge}/receipt/", answers(404, anonymous=LOGIN, patient_a=200, front_desk=200, owner=200)
@@ -258,6 +275,16 @@ API: dict[str, Probe] = {
     ),
     # Everyone signed in lists their own charges; only Alice may pay hers (refused here: payments are off).
     "api/v1/payments/": Probe("/api/v1/payments/", answers(200, anonymous=401)),
+    "api/v1/waitlist/": Probe("/api/v1/waitlist/", answers(200, anonymous=401)),
+    "api/v1/waitlist/<int:pk>/": Probe(
+        "/api/v1/waitlist/{waitlist_entry}/", answers(404, anonymous=401, patient_a=204), method="delete"
+    ),
+    "api/v1/waitlist/offers/<int:pk>/accept/": Probe(
+        "/api/v1/waitlist/offers/{waitlist_offer}/accept/", answers(404, anonymous=401, patient_a=200), method="post"
+    ),
+    "api/v1/waitlist/offers/<int:pk>/decline/": Probe(
+        "/api/v1/waitlist/offers/{waitlist_offer}/decline/", answers(404, anonymous=401, patient_a=200), method="post"
+    ),
     "api/v1/payments/<int:pk>/pay/": Probe(
         "/api/v1/payments/{owed_charge}/pay/", {**API_PATIENT_OWN, PATIENT_A: 409}, method="post"
     ),
@@ -301,13 +328,17 @@ ADMIN_SITE: dict[str, Probe] = {
     "admin/r/<path:content_type_id>/<path:object_id>/": Probe(
         "/admin/r/{therapist_content_type}/{therapist_a}/", answers(ADMIN_LOGIN, front_desk=404, owner=404)
     ),
-    "admin/^(?P<app_label>auth|locations|therapists|booking|payments|courses|clinic|otp_totp|otp_static)/$": Probe(
+    "admin/^(?P<app_label>auth|locations|therapists|booking|payments|waitlist|courses|clinic|otp_totp|otp_static)/$": Probe(
         "/admin/booking/", ADMIN_STAFF
     ),
     # The front desk may not see the auth app at all: its index is absent for them.
     "admin/(?P<url>.*)$": Probe("/admin/no-such-page/", answers(ADMIN_LOGIN, front_desk=404, owner=404)),
     "admin/dashboard/": Probe("/admin/dashboard/", ADMIN_STAFF),
     "admin/calendar/": Probe("/admin/calendar/", DESK),
+    # Offering a slot by hand: staff who may change waitlist entries (the front desk, the owner).
+    "admin/waitlist/waitlistentry/<int:pk>/offer/": Probe(
+        "/admin/waitlist/waitlistentry/{waitlist_entry}/offer/", ADMIN_STAFF
+    ),
     "admin/calendar/week/": Probe("/admin/calendar/week/?therapist={therapist_a}", DESK),
     "admin/calendar/version/": Probe("/admin/calendar/version/", DESK),
     "admin/calendar/sessions/<int:pk>/history/": Probe("/admin/calendar/sessions/{appointment}/history/", DESK),
@@ -363,6 +394,9 @@ FRONT_DESK_MAY: dict[str, set[str]] = {
     "payments.refund": {"view"},
     "payments.terms": {"view"},
     "payments.policy": {"view"},
+    # waitlist.0002_staff_permissions: the desk reads the waitlist and offers a slot by hand (change).
+    "waitlist.waitlistentry": {"view", "change"},
+    "waitlist.offer": {"view"},
 }
 # Model admins that refuse an action to everyone, the owner too.
 NOBODY_MAY: dict[str, set[str]] = {
@@ -389,6 +423,8 @@ NOBODY_MAY: dict[str, set[str]] = {
     "payments.card": {"add", "change", "delete"},
     "payments.webhookevent": {"add", "change", "delete"},
     "payments.policy": {"add", "delete"},
+    "waitlist.waitlistentry": {"add", "delete"},  # patients join and leave; staff offer
+    "waitlist.offer": {"add", "change", "delete"},  # written by the services alone
 }
 # The object of each model that the admin pages open (a key of World.ids).
 ADMIN_OBJECT = {
@@ -414,6 +450,8 @@ ADMIN_OBJECT = {
     "payments.charge": "charge",
     "payments.refund": "refund",
     "payments.webhookevent": "webhook_event",
+    "waitlist.waitlistentry": "waitlist_entry",
+    "waitlist.offer": "waitlist_offer",
 }
 
 
@@ -555,6 +593,11 @@ def world(clock: object, settings: Any) -> Iterator[World]:
     owed = Charge.objects.create(
         appointment=upcoming, kind="deposit", amount=Decimal("18.00"), currency="usd", state="failed", created_at=SUN_10
     )
+    # Alice waits for Wednesday; a 15:00 with Dan is held for her (an offer out).
+    alices_entry = waitlist_services.join(
+        patient=alice, massage_type=deep, date_from=WED_10.date(), date_to=WED_10.date()
+    )
+    alices_offer = waitlist_services.offer(entry=alices_entry, therapist=dan, start=WED_10.replace(hour=15))
     # Carol has set up two-factor sign-in (an app and recovery codes); nobody else has.
     carols_app = TOTPDevice.objects.create(user=carol.user, name="Authenticator app", confirmed=True)
     carols_codes = StaticDevice.objects.create(user=carol.user, name="Recovery codes", confirmed=True)
@@ -590,6 +633,9 @@ def world(clock: object, settings: Any) -> Iterator[World]:
         "refund": given_back.pk,
         "webhook_event": event.pk,
         "owed_charge": owed.pk,
+        "waitlist_entry": alices_entry.pk,
+        "waitlist_offer": alices_offer.pk,
+        "offer_token": waitlist_links.token_for(alices_offer),
     }
     people: dict[str, User | None] = {
         ANON: None,
