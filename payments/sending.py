@@ -129,6 +129,8 @@ def _failure_message(status: str, message: str) -> str:
         return message[:300]
     if status == "requires_action":
         return "The bank asks the patient to confirm this payment."
+    if status == "canceled":
+        return "The payment was cancelled before it was paid."
     return "The card was declined."
 
 
