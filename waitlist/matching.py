@@ -6,7 +6,7 @@ slot is offered only if the engine would show it to anyone (notice, horizon, roo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from booking.availability import Slot, find_slots
-from booking.models import MassageType
+from booking.models import Appointment, MassageType
 from locations.models import Location
 from therapists.models import Therapist
 from waitlist.models import EntryState, FreedTime, Offer, WaitlistEntry
@@ -35,8 +35,8 @@ def zones() -> dict[int, ZoneInfo]:
     return {pk: ZoneInfo(name) for pk, name in Location.objects.values_list("pk", "time_zone")}
 
 
-def waiting_for(freed: FreedTime) -> list[WaitlistEntry]:
-    """Return the waiting entries the freed time may suit, in the order they joined (three queries).
+def waiting_for(freed: FreedTime) -> Iterator[WaitlistEntry]:
+    """Return the waiting entries the freed time may suit, in the order they joined (three queries a hundred).
 
     Broad on purpose: the massage is offered by one of the therapists, the dates meet the
     freed span (a day either side for the zones), the location and the therapists chosen
@@ -56,13 +56,15 @@ def waiting_for(freed: FreedTime) -> list[WaitlistEntry]:
     )
     if freed.location_id is not None:
         entries = entries.filter(Q(location__isnull=True) | Q(location_id=freed.location_id))
-    return list(
+    # In chunks: the line is often long, and the freed time gone after its first few entries.
+    return (
         entries.select_related("massage_type", "patient")
         .prefetch_related(
             "therapists",
             Prefetch("offers", queryset=Offer.objects.select_related("appointment").order_by(), to_attr="past_offers"),
         )
         .order_by("joined_at", "pk")
+        .iterator(chunk_size=100)
     )
 
 
@@ -102,13 +104,19 @@ def fitting(
 
 
 class SlotCache:
-    """find_slots' answers for one freed span, by massage type; forgotten as soon as a slot is held."""
+    """find_slots' answers for one freed span, by massage type, pruned as slots are held.
+
+    Pruning drops the held therapist's slots that meet the hold; a slot kept that another
+    hold made untakeable (a room) is refused by `holds.hold` itself, so the cache may hold
+    too much, never too little: nobody in line misses a slot that is really free.
+    """
 
     def __init__(self, freed: FreedTime, *, now: datetime, zone_of: dict[int, ZoneInfo]) -> None:
         self.freed = freed
         self.now = now
         self.zone_of = zone_of
         self._slots: dict[int, list[Slot]] = {}
+        self._buffers: dict[int, timedelta] = {}
 
     def slots(self, massage_type: MassageType) -> list[Slot]:
         """Return the free slots of the massage with the freed therapists that meet the freed span."""
@@ -118,13 +126,35 @@ class SlotCache:
             free = find_slots(
                 massage_type, first, last, list(freed.therapist_ids), location=freed.location_id, now=self.now
             )
+            self._buffers[massage_type.pk] = massage_type.buffer
             self._slots[massage_type.pk] = [
                 slot for slot in free if slot.start < freed.end and freed.start < slot.end + massage_type.buffer
             ]
         return self._slots[massage_type.pk]
 
-    def forget(self) -> None:
-        self._slots.clear()
+    def prune(self, held: Appointment) -> None:
+        """Drop the slots the new hold takes: its therapist's, meeting its blocked span."""
+        for type_id, slots in self._slots.items():
+            buffer = self._buffers[type_id]
+            self._slots[type_id] = [
+                slot
+                for slot in slots
+                if not (
+                    slot.therapist_id == held.therapist_id
+                    and slot.start < held.blocked_until
+                    and held.start < slot.end + buffer
+                )
+            ]
+
+    def exhausted(self, massage_type_ids: Iterable[int]) -> bool:
+        """Return whether every one of these massages was asked and has no slot left."""
+        return all(not self._slots.get(type_id, [None]) for type_id in massage_type_ids)
+
+
+def offered_types(therapist_ids: Iterable[int]) -> set[int]:
+    """Return the massages at least one of the therapists offers (one query)."""
+    through = Therapist.massage_types.through.objects
+    return set(through.filter(therapist_id__in=list(therapist_ids)).values_list("massagetype_id", flat=True))
 
 
 def slots_for(entry: WaitlistEntry, *, now: datetime, limit: int = 20) -> list[Slot]:

@@ -313,8 +313,11 @@ def consider(freed: FreedTime, *, now: datetime) -> list[int]:
     """Offer each free slot of the freed span to the first waiting entry it fits, in joining order."""
     zone_of = matching.zones()
     cache = matching.SlotCache(freed, now=now, zone_of=zone_of)
+    possible = matching.offered_types(freed.therapist_ids)
     made: list[int] = []
     for entry in matching.waiting_for(freed):
+        if cache.exhausted(possible):
+            break  # nothing of the freed time is left for anyone further down the line
         slots = matching.fitting(
             entry, cache.slots(entry.massage_type), zone_of=zone_of, therapist_ids=freed.therapist_ids, now=now
         )
@@ -322,7 +325,7 @@ def consider(freed: FreedTime, *, now: datetime) -> list[int]:
             created = _try_offer(entry, slot, now=now)
             if created is not None:
                 made.append(created.pk)
-                cache.forget()  # the hold is taken for everyone after this entry
+                cache.prune(created.appointment)  # the hold is taken for everyone after this entry
                 break
     return made
 
