@@ -212,12 +212,13 @@ def measure() -> dict[str, Any]:
                 offers += len(made or [])
             figures["total_s"] = time.perf_counter() - started_all
             figures["offers"] = offers
-            for name, values in (
+            series: tuple[tuple[str, list[float]], ...] = (
                 ("cancel_ms", cancel_ms),
                 ("consider_ms", consider_ms),
-                ("cancel_queries", cancel_queries),
-                ("consider_queries", consider_queries),
-            ):
+                ("cancel_queries", [float(n) for n in cancel_queries]),
+                ("consider_queries", [float(n) for n in consider_queries]),
+            )
+            for name, values in series:
                 figures[f"{name}_median"] = statistics.median(values)
                 figures[f"{name}_p95"] = percentile(values, 0.95)
                 figures[f"{name}_max"] = max(values)

@@ -62,7 +62,7 @@ class WaitlistEntryAdmin(AllowListedLookups):
     search_fields = ["patient__email", "patient__first_name", "patient__last_name"]
     list_select_related = ["patient", "massage_type", "location"]
     ordering = ["joined_at", "pk"]
-    readonly_fields = [
+    readonly_fields = ENTRY_FIELDS = (
         "patient",
         "massage_type",
         "location",
@@ -76,8 +76,8 @@ class WaitlistEntryAdmin(AllowListedLookups):
         "state",
         "ended_at",
         "offer_link",
-    ]
-    fields = readonly_fields
+    )
+    fields = ENTRY_FIELDS
 
     @admin.display(description="times")
     def window(self, obj: WaitlistEntry) -> str:
@@ -139,7 +139,7 @@ class OfferAdmin(AllowListedLookups):
     list_filter = ["state"]
     list_select_related = ["entry__patient", "entry__massage_type", "appointment__therapist", "offered_by"]
     readonly_fields = ["entry", "appointment", "state", "offered_at", "expires_at", "decided_at", "offered_by"]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
 
     @admin.display(description="slot")
     def slot(self, obj: Offer) -> str:

@@ -21,7 +21,7 @@ from booking.api.serializers import AppointmentSerializer
 from clinic.models import User
 from waitlist import serializers as s
 from waitlist import services
-from waitlist.models import Offer, OfferState, WaitlistEntry
+from waitlist.models import OPEN_ENTRY_STATES, Offer, OfferState, WaitlistEntry
 
 TAGS = ["waitlist"]
 
@@ -72,7 +72,7 @@ class WaitlistView(ThrottledWrites, APIView):
     )
     def get(self, request: Request) -> Response:
         """List the caller's waiting entries (and those with an offer out), oldest first."""
-        entries = _entries(_caller(request)).open().order_by("joined_at", "pk")
+        entries = _entries(_caller(request)).filter(state__in=OPEN_ENTRY_STATES).order_by("joined_at", "pk")
         return Response(s.WaitlistEntrySerializer(entries, many=True).data)
 
     @extend_schema(

@@ -26,13 +26,14 @@ def offer_for(token: str) -> Offer | None:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("offer"), int) or not isinstance(data.get("patient"), int):
         return None
+    offer_id, patient_id = data["offer"], data["patient"]
     return (
         Offer.objects.select_related(
             "entry__patient", "appointment__massage_type", "appointment__therapist", "appointment__room__location"
         )
-        .filter(pk=data.get("offer"), entry__patient_id=data.get("patient"))
+        .filter(pk=offer_id, entry__patient_id=patient_id)
         .first()
     )
 

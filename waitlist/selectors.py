@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q
 
 from clinic.models import User
@@ -13,11 +14,11 @@ from waitlist import links
 from waitlist.models import Offer, OfferState, WaitlistEntry
 
 
-def entries_of(patient: User) -> list[WaitlistEntry]:
+def entries_of(patient: User | AnonymousUser) -> list[WaitlistEntry]:
     """Return the patient's open entries, oldest first, each with `open_offers` (each with its one-click `url`)."""
     entries = list(
         WaitlistEntry.objects.open()
-        .filter(patient=patient)
+        .filter(patient_id=patient.pk)
         .select_related("massage_type", "location")
         .prefetch_related(
             "therapists",

@@ -31,7 +31,7 @@ class OfferSerializer(serializers.ModelSerializer[Offer]):
 
 class WaitlistEntrySerializer(serializers.ModelSerializer[WaitlistEntry]):
     massage_type = MassageTypeRefSerializer(read_only=True)
-    therapists = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    therapists: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     weekdays = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     state = serializers.ChoiceField(choices=EntryState.choices, read_only=True)
     offer = serializers.SerializerMethodField(help_text="The slot held for this entry now, or null.")

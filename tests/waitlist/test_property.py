@@ -138,14 +138,14 @@ def test_random_sequences_never_hold_twice_and_offer_in_joining_order(
             if isinstance(step, Join):
                 patient = UserFactory.create()
                 waiting.append(patient)
-                start, end = WINDOWS[step.window]
+                earliest, latest = WINDOWS[step.window]
                 services.join(
                     patient=patient,
                     massage_type=massage_type,
                     date_from=WEDNESDAY,
                     date_to=WEDNESDAY,
-                    time_from=start,
-                    time_to=end,
+                    time_from=earliest,
+                    time_to=latest,
                     therapists=[therapists[step.therapist]] if step.therapist is not None else [],
                     now=now,
                 )

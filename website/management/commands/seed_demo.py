@@ -23,7 +23,7 @@ from clinic.models import User
 from locations.models import Location, Room, RoomFeature, default_location
 from payments import policy
 from therapists.models import Therapist, TimeOff, WorkingHours
-from website import demo_course, demo_ledger
+from website import demo_course, demo_ledger, demo_waitlist
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - a published demo login, refused with DEBUG off
 ADMIN_EMAIL = "admin@clinic.test"
@@ -285,11 +285,16 @@ class Command(BaseCommand):
             created, kept = self.seed_appointments(therapists, patients)
             ledger = demo_ledger.seed_ledger(desk=desk)
             course = self.seed_course(therapists)
+            waiting = demo_waitlist.seed_waitlist(patients=patients)
         self.print_summary(created, kept)
         self.print_ledger(ledger)
         self.stdout.write(
             f"The demo patient's course of care: {course.booked} sessions, {course.held} held, "
             f"at /courses/{course.course.pk if course.course else ''}/"
+        )
+        self.stdout.write(
+            f"Waitlist: {waiting.waiting} entries waiting ({waiting.joined} new); cancel an upcoming session "
+            "and the first of them free then gets an offer by e-mail (the worker, or the beat's sweep within a minute)."
         )
 
     def seed_course(self, therapists: list[Therapist]) -> demo_course.DemoCourse:
