@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from audit import log as history
 from audit.models import Kind
+from booking import locks
 from booking.exceptions import InvalidTransition, NotAllowed, PolicyRefused
 from clinic.models import User
 from payments import cards, gateway, policy, sending
@@ -83,6 +84,9 @@ def _settle_from(charge: Charge, intent: Intent, *, now: datetime) -> Charge:
     if intent.status == "succeeded":
         last4 = _paid_card_last4(intent.provider_id)
         with transaction.atomic():
+            # The appointment first, then the charge: the order settle_charge, cancel and the
+            # outcome take them in, so a pay-now finishing during a cancellation cannot deadlock.
+            locks.lock_appointment(charge.appointment_id)
             # The sweep may have given up on an attempt the patient was slow to finish.
             Charge.objects.filter(pk=charge.pk, state=ChargeState.FAILED, provider_id=intent.provider_id).update(
                 state=ChargeState.SENDING, claimed_at=now, updated_at=now
