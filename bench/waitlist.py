@@ -249,13 +249,13 @@ def main() -> None:
         (
             "cancel (notes the freed time)",
             f"median {figures['cancel_ms_median']:.1f} ms, p95 {figures['cancel_ms_p95']:.1f} ms; "
-            f"{figures['cancel_queries_median']:g} queries (max {figures['cancel_queries_max']})",
+            f"{figures['cancel_queries_median']:g} queries (max {figures['cancel_queries_max']:g})",
         ),
         (
             "consider (finds the slots, holds, e-mails)",
             f"median {figures['consider_ms_median']:.1f} ms, p95 {figures['consider_ms_p95']:.1f} ms; "
-            f"{figures['consider_queries_median']:g} queries (p95 {figures['consider_queries_p95']}, "
-            f"max {figures['consider_queries_max']})",
+            f"{figures['consider_queries_median']:g} queries (p95 {figures['consider_queries_p95']:g}, "
+            f"max {figures['consider_queries_max']:g})",
         ),
     ]
     width = max(len(label) for label, _ in rows)
