@@ -2,17 +2,21 @@
 
     .venv/bin/python bench/reminders.py [--rows 10000] [--concurrency 2] [--pool prefork]
 
-It creates a scratch database (clinic_bench_reminders, dropped and made anew, then dropped at
-the end) on the PostgreSQL server of DATABASE_URL, migrates it, writes the appointments and one
+It creates a scratch database (clinic_bench_reminders, or BENCH_DATABASE; dropped and made anew,
+then dropped at the end) on the PostgreSQL server of DATABASE_URL, migrates it, writes the appointments and one
 due reminder each, starts `celery -A clinic worker` against Redis (BENCH_BROKER_URL, else
 CELERY_BROKER_URL), runs the beat's dispatch once and waits until every row is sent. The SMTP
 sink counts messages per outbox row: any row delivered more than once is a duplicate (must be 0).
-Figures only: it never passes or fails on time.
+Then, in this process, it claims `--probe` more due reminders and sends them through the send
+task the tree has (`send_notifications` in batches, or the one-row `send_notification` of
+earlier trees), counting the SQL statements per e-mail (Django's CaptureQueriesContext).
+Figures only: it never passes or fails on time; the last line is `FIGURES {json}`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import platform
@@ -32,7 +36,8 @@ import psycopg
 from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRATCH_DB = "clinic_bench_reminders"
+# BENCH_DATABASE names another scratch database (two people benchmarking on one server).
+SCRATCH_DB = os.environ.get("BENCH_DATABASE", "clinic_bench_reminders")
 
 
 class CountingSink:
@@ -79,13 +84,14 @@ def free_port() -> int:
 
 
 def write_reminders(rows: int) -> None:
-    """Write `rows` confirmed appointments, 100 per therapist, each with one reminder due a minute ago."""
+    """Write `rows` confirmed appointments, 100 per therapist and room, each with one reminder due a minute ago."""
     from decimal import Decimal
 
     from django.utils import timezone
 
     from booking.models import Appointment, MassageType, Notification, NotificationKind
     from clinic.models import User
+    from locations.models import Room, default_location
     from therapists.models import Therapist
 
     now = timezone.now()
@@ -100,6 +106,11 @@ def write_reminders(rows: int) -> None:
     therapists = Therapist.objects.bulk_create(
         [Therapist(user=user, display_name=f"Therapist {i}") for i, user in enumerate(staff)]
     )
+    # A room each: a session takes a room as well as a therapist (the room rule).
+    location = default_location()
+    rooms = Room.objects.bulk_create(
+        [Room(location=location, name=f"Bench room {i:03d}") for i in range(therapist_count)]
+    )
     patients = User.objects.bulk_create(
         [User(email=f"patient{i}@bench.test", first_name="Pat", last_name=f"N{i}") for i in range(rows // 10 + 1)]
     )
@@ -111,6 +122,7 @@ def write_reminders(rows: int) -> None:
             Appointment(
                 patient=patients[index // 10],
                 therapist=therapists[index % therapist_count],
+                room=rooms[index % therapist_count],
                 massage_type=massage,
                 start=start,
                 end=start + timedelta(minutes=60),
@@ -132,6 +144,46 @@ def write_reminders(rows: int) -> None:
         ],
         batch_size=2000,
     )
+
+
+def probe_statements(rows: int) -> tuple[float, float, str]:
+    """Send `rows` more due reminders in this process; return statements and milliseconds per e-mail, and the task."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from booking import outbox
+    from booking.models import Appointment, Notification, NotificationKind
+    from notifications import tasks
+
+    now = timezone.now()
+    appointments = list(Appointment.objects.select_related("patient").order_by("pk")[:rows])
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                kind=NotificationKind.REMINDER,
+                appointment=appointment,
+                therapist_id=appointment.therapist_id,
+                recipient=appointment.patient.email,
+                due_at=now - timedelta(minutes=2),
+            )
+            for appointment in appointments
+        ]
+    )
+    ids, handoff = outbox.claim_due(now=now, limit=rows)
+    batch_task = getattr(tasks, "send_notifications", None)
+    started = time.monotonic()
+    with CaptureQueriesContext(connection) as queries:
+        if batch_task is not None:
+            size = getattr(outbox, "SEND_BATCH", 50)
+            for start in range(0, len(ids), size):
+                batch_task(ids[start : start + size], handoff)
+        else:
+            for notification_id in ids:
+                tasks.send_notification(notification_id, handoff)
+    elapsed = time.monotonic() - started
+    task = "send_notifications (batches)" if batch_task is not None else "send_notification (one row a task)"
+    return len(queries) / max(len(ids), 1), 1000 * elapsed / max(len(ids), 1), task
 
 
 def start_worker(
@@ -158,6 +210,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--pool", default="prefork", choices=["prefork", "threads", "solo"])
     parser.add_argument("--timeout", type=float, default=900.0, help="most seconds to wait for the sends")
+    parser.add_argument("--probe", type=int, default=200, help="reminders sent in-process to count statements")
     parser.add_argument(
         "--conn-max-age",
         type=int,
@@ -169,7 +222,17 @@ def main() -> None:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic")
     broker = os.environ.get("BENCH_BROKER_URL") or os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
     database = scratch_url(base)
-    os.environ.update(DATABASE_URL=database, CELERY_BROKER_URL=broker, DJANGO_SETTINGS_MODULE="clinic.settings")
+    load_at_start = os.getloadavg()
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
+    sink = CountingSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    os.environ.update(
+        DATABASE_URL=database,
+        CELERY_BROKER_URL=broker,
+        DJANGO_SETTINGS_MODULE="clinic.settings",
+        EMAIL_URL=f"smtp://127.0.0.1:{controller.port}",
+    )
     sys.path.insert(0, str(ROOT))
     recreate_database(base)
 
@@ -187,10 +250,6 @@ def main() -> None:
     write_reminders(args.rows)
     app.control.purge()
 
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
-    sink = CountingSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
     worker = start_worker(
         broker=broker,
         database=database,
@@ -217,10 +276,13 @@ def main() -> None:
         elapsed = time.monotonic() - started
         time.sleep(2)  # let any straggling duplicate reach the sink before counting
         statuses = dict(Counter(Notification.objects.values_list("status", flat=True)))
-        connection.close()
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
+    try:
+        statements, milliseconds, probe_task = probe_statements(args.probe)
+        connection.close()
+    finally:
         controller.stop()
 
     duplicates = sum(count - 1 for count in sink.counts.values() if count > 1)
@@ -235,6 +297,20 @@ def main() -> None:
     print(f"delivered:      {sink.delivered()} messages to the SMTP sink for {len(sink.counts)} rows")
     print(f"duplicates:     {duplicates}")
     print(f"row statuses:   {statuses}")
+    print(f"in-process:     {args.probe} more through {probe_task}:")
+    print(f"                {statements:.2f} statements and {milliseconds:.1f} ms an e-mail")
+    print(f"load average:   {load_at_start[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
+    figures = {
+        "rows": args.rows,
+        "dispatch_s": round(dispatched, 2),
+        "all_sent_s": round(elapsed, 1),
+        "emails_per_s": round(sent / elapsed, 1),
+        "duplicates": duplicates,
+        "statements_per_email": round(statements, 2),
+        "in_process_ms_per_email": round(milliseconds, 2),
+        "load_average_end": round(os.getloadavg()[0], 2),
+    }
+    print("FIGURES " + json.dumps(figures))
     drop_database(base)
 
 

@@ -23,7 +23,7 @@ from kombu.exceptions import OperationalError
 from booking.models import Appointment, Notification, NotificationKind, NotificationStatus, Status
 from therapists.models import Therapist
 
-SEND_TASK = "notifications.tasks.send_notification"
+SEND_TASK = "notifications.tasks.send_notifications"
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ THERAPIST_BOOKING_KINDS = (Kind.THERAPIST_NEW, Kind.THERAPIST_RESCHEDULE)
 # Notices made obsolete by a newer version of the appointment.
 SUPERSEDED_BY_RESCHEDULE = (Kind.REMINDER, Kind.RESCHEDULE, Kind.THERAPIST_RESCHEDULE)
 CLAIM_BATCH = 500
+# Rows one send task takes: one claim, one read and one SMTP connection for all of them.
+SEND_BATCH = 50
 
 
 def record_booked(appointment: Appointment, *, now: datetime) -> None:
@@ -157,15 +159,18 @@ def resend(notification_ids: Iterable[int], *, now: datetime) -> list[int]:
 
 
 def enqueue(notification_ids: Iterable[int], *, handoff: str = "") -> None:
-    """Hand rows to the Celery worker; if the broker is down, leave them to the beat's scan."""
+    """Hand rows to the Celery worker in batches; if the broker is down, leave them to the beat's scan."""
     # By name: the sending task lives in the notifications app, above this one.
-    send_notification = current_app.tasks[SEND_TASK]
-    for notification_id in notification_ids:
+    send_notifications = current_app.tasks[SEND_TASK]
+    ids = list(notification_ids)
+    for start in range(0, len(ids), SEND_BATCH):
+        batch = ids[start : start + SEND_BATCH]
         try:
-            send_notification.delay(notification_id, handoff)
+            send_notifications.delay(batch, handoff)
         except (OperationalError, OSError):
-            # The row is committed and due: the next dispatch tick sends it.
-            logger.warning("Broker unreachable; notification %s waits for the beat scan.", notification_id)
+            # The rows are committed and due: the next dispatch tick sends them.
+            rest = len(ids) - start - 1
+            logger.warning("Broker unreachable; notification %s (and %d more) waits for the beat scan.", batch[0], rest)
             return
 
 
@@ -211,12 +216,8 @@ def claim_due(*, now: datetime, limit: int) -> tuple[list[int], str]:
 def claim(notification_id: int, *, handoff: str, now: datetime) -> str | None:
     """Claim one row for this run; return the run's token, or None if the row is not this run's to send."""
     token = uuid4().hex
-    ready = Q(status=Row.PENDING) | Q(status=Row.SENDING, claimed_at__lt=now - settings.NOTIFICATION_CLAIM_TIMEOUT)
-    if handoff:
-        # A dispatcher's claim, taken over once: the new token makes a second delivery miss.
-        ready |= Q(status=Row.SENDING, claim_token=handoff)
     updated = Notification.objects.filter(
-        ready, pk=notification_id, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS
+        _ready(handoff, now=now), pk=notification_id, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS
     ).update(
         status=Row.SENDING,
         claim_token=token,
@@ -227,9 +228,68 @@ def claim(notification_id: int, *, handoff: str, now: datetime) -> str | None:
     return token if updated else None
 
 
+def claim_batch(notification_ids: list[int], *, handoff: str, now: datetime) -> str:
+    """Claim for this run, in one statement, every row of the batch that is its to send; return the run's token.
+
+    The rows it holds are those carrying the token afterwards (read them with `claimed`).
+    """
+    token = uuid4().hex
+    Notification.objects.filter(
+        _ready(handoff, now=now), pk__in=notification_ids, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS
+    ).update(
+        status=Row.SENDING,
+        claim_token=token,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        next_attempt_at=None,
+    )
+    return token
+
+
+def claimed(notification_ids: list[int], *, token: str) -> QuerySet[Notification]:
+    """Return the rows of the batch this run holds, with what rendering reads, in id order."""
+    return (
+        Notification.objects.filter(pk__in=notification_ids, status=Row.SENDING, claim_token=token)
+        .select_related(
+            "appointment__patient",
+            "appointment__therapist__user",
+            "appointment__massage_type",
+            "appointment__room__location",
+            "therapist__user",
+        )
+        .order_by("pk")
+    )
+
+
+def release_untried(
+    notification_ids: list[int], *, token: str, now: datetime, pause: float | None, error: str | None = None
+) -> list[int]:
+    """Put rows this run claimed but never tried back to pending (after the pause), no attempt counted; return them."""
+    rows = Notification.objects.filter(pk__in=notification_ids, status=Row.SENDING, claim_token=token)
+    released = list(rows.values_list("pk", flat=True))
+    fields: dict[str, object] = {"last_error": error} if error is not None else {}
+    rows.update(
+        status=Row.PENDING,
+        claim_token="",
+        attempts=F("attempts") - 1,
+        next_attempt_at=now + timedelta(seconds=pause) if pause is not None else None,
+        **fields,
+    )
+    return released
+
+
 def mark_sent(notification_id: int, *, token: str, now: datetime) -> bool:
     """Record the row as sent, if this run still holds its claim."""
     return _settle(notification_id, token, status=Row.SENT, sent_at=now, last_error="")
+
+
+def _ready(handoff: str, *, now: datetime) -> Q:
+    """Return which rows a run may claim: pending, left by a dead worker, or handed to it by a dispatcher."""
+    ready = Q(status=Row.PENDING) | Q(status=Row.SENDING, claimed_at__lt=now - settings.NOTIFICATION_CLAIM_TIMEOUT)
+    if handoff:
+        # A dispatcher's claim, taken over once: the new token makes a second delivery miss.
+        ready |= Q(status=Row.SENDING, claim_token=handoff)
+    return ready
 
 
 def mark_void(notification_id: int, *, token: str, reason: str) -> bool:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -74,13 +75,15 @@ def deliver(notification_id: int, *, handoff: str = "", now: datetime | None = N
     token = outbox.claim(notification_id, handoff=handoff, now=now)
     if token is None:
         return Outcome("skipped")
-    notification = Notification.objects.select_related(
-        "appointment__patient",
-        "appointment__therapist__user",
-        "appointment__massage_type",
-        "appointment__room__location",
-        "therapist__user",
-    ).get(pk=notification_id)
+    notification = outbox.claimed([notification_id], token=token).get()
+    return send_claimed(notification, token=token, now=now)
+
+
+def send_claimed(
+    notification: Notification, *, token: str, now: datetime, connection: BaseEmailBackend | None = None
+) -> Outcome:
+    """Send the e-mail of a row this run holds (over the given connection, else a new one) and record the outcome."""
+    notification_id = notification.pk
     reason = obsolete_reason(notification, now=now)
     if reason:
         outbox.mark_void(notification_id, token=token, reason=reason)
@@ -92,6 +95,7 @@ def deliver(notification_id: int, *, handoff: str = "", now: datetime | None = N
         # The row's data cannot make an e-mail (a bug, or an old row with a line break in a
         # name): every retry would fail the same way, whatever the exception's class.
         return _fail_for_good(notification_id, token=token, exc=exc, what="could not be rendered")
+    message.connection = connection
     try:
         message.send()
     except TRANSIENT_ERRORS as exc:

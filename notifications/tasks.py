@@ -9,23 +9,37 @@ from django.conf import settings
 from django.utils import timezone
 
 from booking import outbox
-from notifications import rendering
+from notifications import delivery, rendering
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, ignore_result=True)
+def send_notifications(self: object, notification_ids: list[int], handoff: str = "") -> dict[str, int]:
+    """Send a batch of outbox rows over one SMTP connection, each at most once; retry the failed ones after a pause."""
+    outcome = delivery.deliver_batch(notification_ids, handoff=handoff)
+    if outcome.requeue:
+        outbox.enqueue(outcome.requeue)
+    if outcome.retry:
+        # The rows are back to pending with next_attempt_at: if this retry message is lost,
+        # the beat's scan picks them up at that time instead.
+        raise self.retry(  # type: ignore[attr-defined]
+            args=(outcome.retry, ""), countdown=outcome.retry_in, exc=outcome.error
+        )
+    return dict(outcome.counts)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, ignore_result=True)
 def send_notification(self: object, notification_id: int, handoff: str = "") -> str:
     """Send one outbox row at most once; on a mail server or network error, retry after a growing pause."""
+    # The one-row task of earlier releases: messages already queued under its name still go out.
     outcome = rendering.deliver(notification_id, handoff=handoff)
     if outcome.status == "retry":
-        # The row is back to pending with next_attempt_at: if this retry message is lost,
-        # the beat's scan picks the row up at that time instead.
         raise self.retry(countdown=outcome.retry_in, exc=outcome.error)  # type: ignore[attr-defined]
     return outcome.status
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def dispatch_due_notifications(limit: int | None = None) -> int:
-    """Claim the due outbox rows (and those a dead worker left) and hand each to send_notification."""
+    """Claim the due outbox rows (and those a dead worker left) and hand them in batches to send_notifications."""
     ids, handoff = outbox.claim_due(now=timezone.now(), limit=limit or settings.NOTIFICATION_DISPATCH_LIMIT)
     outbox.enqueue(ids, handoff=handoff)
     return len(ids)

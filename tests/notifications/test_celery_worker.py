@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,13 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 
-from booking import services
+from booking import outbox, services
 from booking.models import Appointment, MassageType, Notification, NotificationKind, NotificationStatus
 from clinic.celery import app as celery_app
 from clinic.models import User
 from notifications.tasks import dispatch_due_notifications
 from tests.conftest import CLINIC_ZONE, PINNED_NOW
+from tests.factories import AppointmentFactory
 from tests.notifications.test_notifications_smtp import SmtpSink
 from tests.notifications.test_tasks import database_url
 from therapists.models import Therapist
@@ -160,3 +161,56 @@ def test_a_worker_killed_while_sending_still_ends_with_exactly_one_email_each(
     confirmation.refresh_from_db()
     assert confirmation.status == NotificationStatus.SENT
     assert confirmation.attempts == 2
+
+
+def test_a_worker_killed_in_the_middle_of_a_batch_leaves_no_row_sent_twice_or_never(
+    tmp_path: Path, patient: User, therapist: Therapist, massage_type: MassageType
+) -> None:
+    appointment = AppointmentFactory.create(
+        patient=patient,
+        therapist=therapist,
+        massage_type=massage_type,
+        start=datetime(2026, 3, 4, 10, 0, tzinfo=CLINIC_ZONE),
+    )
+    rows = [
+        Notification.objects.create(
+            kind=NotificationKind.CONFIRMATION_RESEND,
+            appointment=appointment,
+            therapist=therapist,
+            recipient=f"copy{index}@example.test",
+            due_at=PINNED_NOW - timedelta(seconds=index),
+        )
+        for index in range(5)
+    ]
+    ids = [row.pk for row in rows]
+    with SmtpSink(hold_for="copy2@example.test") as sink:
+        first = WorkerProcess("first", sink, tmp_path / "first.log")
+        try:
+            # The five copies go to the worker as one batch.
+            outbox.enqueue(ids)
+            # Two messages are accepted (and marked), the third is in the SMTP conversation.
+            assert sink.held.wait(timeout=90), first.log.read_text()[-3000:]
+            first.kill()
+        finally:
+            first.stop()
+        sink.release()
+        assert sorted(sink.per_notification()) == sorted(str(pk) for pk in ids[:2])
+        statuses = list(Notification.objects.filter(pk__in=ids).order_by("pk").values_list("status", flat=True))
+        assert statuses == [NotificationStatus.SENT] * 2 + [NotificationStatus.SENDING] * 3
+
+        second = WorkerProcess("second", sink, tmp_path / "second.log")
+        try:
+
+            def scan_until_sent() -> bool:
+                dispatch_due_notifications.delay()
+                time.sleep(2)
+                return Notification.objects.filter(pk__in=ids, status=NotificationStatus.SENT).count() == 5
+
+            assert wait_until(scan_until_sent, timeout=120), second.log.read_text()[-3000:]
+        finally:
+            second.stop()
+
+    delivered = sink.per_notification()
+    assert [delivered[str(pk)] for pk in ids] == [1] * 5
+    attempts = list(Notification.objects.filter(pk__in=ids).order_by("pk").values_list("attempts", flat=True))
+    assert attempts == [1, 1, 2, 2, 2]
