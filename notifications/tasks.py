@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from booking import outbox
+from clinic.periodic import one_at_a_time
 from notifications import delivery, rendering
 
 
@@ -40,7 +41,11 @@ def send_notification(self: object, notification_id: int, handoff: str = "") -> 
 @shared_task(acks_late=True, ignore_result=True)
 def dispatch_due_notifications(limit: int | None = None) -> int:
     """Claim the due outbox rows (and those a dead worker left) and hand them in batches to send_notifications."""
-    ids, handoff = outbox.claim_due(now=timezone.now(), limit=limit or settings.NOTIFICATION_DISPATCH_LIMIT)
+    with one_at_a_time("dispatch-due-notifications") as mine:
+        if not mine:
+            return 0
+        ids, handoff = outbox.claim_due(now=timezone.now(), limit=limit or settings.NOTIFICATION_DISPATCH_LIMIT)
+    # Handed over after the lock: publishing is the slow part, and the rows are already ours.
     outbox.enqueue(ids, handoff=handoff)
     return len(ids)
 
@@ -48,6 +53,9 @@ def dispatch_due_notifications(limit: int | None = None) -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def plan_daily_agendas(day: str | None = None) -> int:
     """Record and send today's agenda (or the given ISO day's) to each therapist with sessions."""
-    now = timezone.now()
-    planned_day = date.fromisoformat(day) if day else timezone.localdate(now)
-    return len(outbox.plan_agendas(day=planned_day, now=now))
+    with one_at_a_time("plan-daily-agendas") as mine:
+        if not mine:
+            return 0
+        now = timezone.now()
+        planned_day = date.fromisoformat(day) if day else timezone.localdate(now)
+        return len(outbox.plan_agendas(day=planned_day, now=now))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from clinic.periodic import one_at_a_time
 from payments import reconcile, sending
 
 
@@ -22,4 +23,5 @@ def send_refund(refund_id: int) -> str:
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_payments() -> dict[str, int]:
     """Reconcile what a dead worker left in flight and hand over what was never sent (beat, every minute)."""
-    return reconcile.reconcile()
+    with one_at_a_time("sweep-payments") as mine:
+        return reconcile.reconcile() if mine else {}

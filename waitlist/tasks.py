@@ -8,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from clinic.periodic import one_at_a_time
 from waitlist import services
 
 logger = logging.getLogger(__name__)
@@ -30,10 +31,13 @@ def consider_freed_time() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_waitlist() -> int:
     """End the offers that ran out and the entries past their dates, then offer the freed time (beat, every minute)."""
-    now = timezone.now()
-    ended = services.expire_due(now=now)
-    services.end_past_entries(now=now)
-    return len(ended) + consider_freed_time()
+    with one_at_a_time("sweep-waitlist") as mine:
+        if not mine:
+            return 0
+        now = timezone.now()
+        ended = services.expire_due(now=now)
+        services.end_past_entries(now=now)
+        return len(ended) + consider_freed_time()
 
 
 def hand_off_consider() -> None:
