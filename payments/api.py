@@ -132,7 +132,8 @@ class ChargeListView(generics.ListAPIView[Charge]):
     @extend_schema(
         operation_id="payments_list",
         summary="The caller's charges and their refunds",
-        responses={200: s.ChargeSerializer(many=True), **error_responses(401)},
+        # 404: a page past the end (the list is paginated like the appointments).
+        responses={200: s.ChargeSerializer(many=True), **error_responses(401, 404)},
         tags=TAGS,
         description=(
             "Every sum the caller's appointments owe or paid, newest first: deposits, fees and balances, in the "

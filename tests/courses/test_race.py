@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from booking.models import Appointment
 from courses.exceptions import CourseSessionRefused
@@ -71,4 +72,8 @@ def test_two_patients_booking_overlapping_courses_get_one_course_and_a_recompute
     # Each clashing date offers the nearest free time: Carol later that day, then Dan.
     assert all(s.alternatives and s.alternatives[0].therapist_id == therapist.pk for s in clashing)
     assert all(any(o.therapist_id == other_therapist.pk for o in s.alternatives) for s in clashing)
-    assert datetime(2026, 3, 11, 13, tzinfo=CLINIC_ZONE) in {o.start for s in clashing for o in s.alternatives}
+    # Whoever lost, their nearest same-therapist alternative that day keeps clear of the winner's session.
+    taken = {timezone.localdate(a.start, CLINIC_ZONE): a for a in winner.sessions()}
+    for session in clashing:
+        first, held = session.alternatives[0], taken[session.day]
+        assert first.end <= held.start or first.start >= held.blocked_until, (session.day, first, held)
