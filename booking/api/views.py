@@ -39,6 +39,7 @@ from booking.exceptions import CancellationTooLate
 from booking.models import Appointment, MassageType
 from booking.opening import open_days
 from clinic import accounts
+from clinic.db_router import replica_reads
 from clinic.models import User
 from clinic.rate_limits import client_ident
 from locations.models import Location
@@ -266,6 +267,10 @@ class TherapistViewSet(BodyETagMixin, viewsets.ReadOnlyModelViewSet[Therapist]):
     filterset_class = TherapistFilter
     pagination_class = None
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with replica_reads():
+            return super().list(request, *args, **kwargs)
+
 
 class AvailabilityView(BodyETagMixin, APIView):
     """Anyone may browse the free slots; booking one needs an account."""
@@ -300,14 +305,16 @@ class AvailabilityView(BodyETagMixin, APIView):
         if ignoring is not None:
             self._check_own_appointment(request, ignoring)
         kind, date_from, date_to = data["massage_type"], data["date_from"], data["date_to"]
-        slots = find_slots(kind, date_from, date_to, therapists, ignoring=ignoring, location=location)
-        days = open_days(kind, date_from, date_to, therapists, location=location)
-        if location is not None:
-            zones = {location.pk: location.zone}
-        else:
-            zones = {place.pk: place.zone for place in Location.objects.only("time_zone")}
-        answer = {"time_zone": location.time_zone if location else settings.TIME_ZONE, "slots": slots, "days": days}
-        return Response(s.AvailabilitySerializer(answer, context={"zones": zones}).data)
+        # A suggestion only: booking one of these slots checks it again on the primary.
+        with replica_reads():
+            slots = find_slots(kind, date_from, date_to, therapists, ignoring=ignoring, location=location)
+            days = open_days(kind, date_from, date_to, therapists, location=location)
+            if location is not None:
+                zones = {location.pk: location.zone}
+            else:
+                zones = {place.pk: place.zone for place in Location.objects.only("time_zone")}
+            answer = {"time_zone": location.time_zone if location else settings.TIME_ZONE, "slots": slots, "days": days}
+            return Response(s.AvailabilitySerializer(answer, context={"zones": zones}).data)
 
     def _check_own_appointment(self, request: Request, pk: int) -> None:
         """Raise 404 unless the caller is signed in and the appointment is theirs as a patient."""
