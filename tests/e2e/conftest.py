@@ -20,7 +20,7 @@ from django.conf import settings
 # would otherwise refuse the ORM calls the tests make between browser steps.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, ViewportSize, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM_ARGS = [
@@ -37,6 +37,10 @@ SCREENSHOT_DIR = Path(settings.BASE_DIR) / "var" / "screenshots"
 # Pinned in package.json / package-lock.json and installed by `make test` (npm ci).
 AXE_PATH = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = {"serious", "critical"}
+
+# Assertions wait as long as actions do (the contexts' 10 s): on two busy cores a page's fetch
+# can take longer than Playwright's default 5 s without anything being wrong.
+expect.set_options(timeout=10_000)
 
 
 def chromium_path() -> str:
