@@ -80,7 +80,7 @@ def servers(web_env: dict[str, str], tmp_path: Path, transactional_db: None) -> 
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for base, process in zip(bases, processes, strict=True):
-            assert wait_until(partial(answers, base), timeout=60), process.tail()
+            assert wait_until(partial(answers, base), timeout=120), process.tail()
         yield bases
     finally:
         for process in processes:
@@ -89,8 +89,8 @@ def servers(web_env: dict[str, str], tmp_path: Path, transactional_db: None) -> 
 
 def answers(base: str) -> bool:
     try:
-        return requests.get(f"{base}/api/v1/massage-types/", timeout=2).status_code == 200
-    except requests.ConnectionError:
+        return requests.get(f"{base}/api/v1/massage-types/", timeout=5).status_code == 200
+    except requests.RequestException:  # not listening yet, or too busy starting to answer in time
         return False
 
 
