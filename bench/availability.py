@@ -13,10 +13,22 @@ ratio, and 200 bookings through services.book. The rooms scenario adds a second 
 20 more therapists sharing 10 rooms (half with a heated table, two closed half a day a
 week), sessions spread over the rooms, and a hot stone massage (15-minute buffer) that
 needs the heated table. Prints figures only; it never fails on time.
+
+Each booking's statements are counted by kind (locks, reads, inserts, savepoints, and those
+of the payments and waitlist receivers), and a quarter of the bookings are cancelled through
+services.cancel, counted the same way. The API's CPU per availability request (3 days of
+the 20 therapists, through Django's whole stack, gzip accepted) is set against a floor view
+that sends the same bytes through the same stack, kept answer, worked-out answer and a
+revalidation with its ETag (--no-http leaves it out). --scale adds find_slots for 1, 20,
+100 and 300 therapists over 7, 30 and 60 days (300 seeded, 40% booked). --bookings N sets
+the number of bookings; --statements prints one booking's statements. The last line is
+`FIGURES {json}` for bench/compare.py. BENCH_DATABASE names the database (a suffix per tree).
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import os
 import platform
@@ -35,7 +47,11 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DATABASE = "clinic_bench"
+# Each tree (bench/compare.py runs this script in an earlier commit's worktree too) gets its
+# own database: their migrations differ.
+BENCH_DATABASE = (
+    f"{os.environ.get('BENCH_DATABASE', 'clinic_bench')}_{hashlib.sha256(str(ROOT).encode()).hexdigest()[:6]}"
+)
 THERAPISTS = 20
 ROOMS = 10
 DAYS = 30
@@ -96,18 +112,21 @@ def paired_medians(first: Callable[[], Any], second: Callable[[], Any], runs: in
     return statistics.median(timings[0]), statistics.median(timings[1])
 
 
-def seed(rng: random.Random, first_day: date) -> tuple[Any, list[Any], list[Any]]:
+def seed(
+    rng: random.Random, first_day: date, therapist_count: int = THERAPISTS, day_count: int = DAYS
+) -> tuple[Any, list[Any], list[Any]]:
     from booking.models import Appointment, MassageType
     from clinic.models import User
     from locations.models import Room, default_location
     from therapists.models import Therapist, WorkingHours
 
-    zone_days = [first_day + timedelta(days=n) for n in range(DAYS)]
+    zone_days = [first_day + timedelta(days=n) for n in range(day_count)]
     massage = MassageType.objects.create(
         name="Bench massage", slug="bench-massage", duration_minutes=60, buffer_minutes=0, price=Decimal("90")
     )
     users = User.objects.bulk_create(
-        User(email=f"bench-therapist-{n}@bench.test", first_name="Bench", last_name=f"T{n}") for n in range(THERAPISTS)
+        User(email=f"bench-therapist-{n}@bench.test", first_name="Bench", last_name=f"T{n}")
+        for n in range(therapist_count)
     )
     therapists = Therapist.objects.bulk_create(
         Therapist(user=user, display_name=f"Bench therapist {n:02d}", calendar_token=f"bench-{n}")
@@ -123,7 +142,9 @@ def seed(rng: random.Random, first_day: date) -> tuple[Any, list[Any], list[Any]
         for day in range(5)
     )
     # A plain room each, as before rooms existed: the rooms never decide here.
-    rooms = Room.objects.bulk_create(Room(location=location, name=f"Bench room {n:02d}") for n in range(THERAPISTS))
+    rooms = Room.objects.bulk_create(
+        Room(location=location, name=f"Bench room {n:02d}") for n in range(therapist_count)
+    )
     room_of = {t.pk: room for t, room in zip(therapists, rooms, strict=True)}
     from django.utils import timezone
 
@@ -159,7 +180,7 @@ def seed(rng: random.Random, first_day: date) -> tuple[Any, list[Any], list[Any]
                             price=massage.price,
                         )
                     )
-    Appointment.objects.bulk_create(appointments, batch_size=1000)
+    Appointment.objects.bulk_create(appointments, batch_size=2000)
     return massage, therapists, patients[200:]
 
 
@@ -288,14 +309,180 @@ def seed_rooms(rng: random.Random, first_day: date) -> tuple[Any, list[Any]]:
     return hot_stone, therapists
 
 
-def measure() -> dict[str, Any]:
-    from django.db import connection, transaction
+def statement_kind(sql: str) -> str:
+    """Name what a statement is for, by its text: a savepoint, a lock, a receiver's table, or a plain read or write."""
+    head = sql.lstrip().upper()
+    if head.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+        return "savepoint"
+    if "waitlist_" in sql:
+        return "waitlist"
+    if "payments_" in sql:
+        return "payments"
+    if "FOR UPDATE" in head or "FOR NO KEY UPDATE" in head:
+        return "lock"
+    return head.split(" ", 1)[0].lower()
+
+
+def measure_bookings(
+    massage: Any,
+    therapists: list[Any],
+    patients: list[Any],
+    rng: random.Random,
+    first_day: date,
+    last_day: date,
+    count: int,
+) -> dict[str, Any]:
+    """Book random free slots through services.book, then cancel some; time each and count its statements by kind."""
+    from collections import Counter
+
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
     from booking import services
     from booking.availability import find_slots
     from booking.exceptions import SlotTaken
+
+    free = find_slots(massage, first_day, last_day)
+    picks = rng.sample(free, k=min(count * 3, len(free)))
+    therapist_by_id = {t.pk: t for t in therapists}
+    timings: list[float] = []
+    statements: list[int] = []
+    kinds: Counter[str] = Counter()
+    booked: list[Any] = []
+    refused = 0
+    total_started = time.perf_counter()
+    for n, slot in enumerate(picks):
+        if len(timings) == count:
+            break
+        started = time.perf_counter()
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                appointment = services.book(
+                    patient=patients[n % len(patients)],
+                    therapist=therapist_by_id[slot.therapist_id],
+                    massage_type=massage,
+                    start=slot.start,
+                )
+        except SlotTaken:
+            refused += 1  # an earlier pick of this run took an overlapping start
+            continue
+        timings.append(time.perf_counter() - started)
+        booked.append(appointment)
+        # Inside the bench's outer transaction book's atomic is a savepoint (2 statements)
+        # that in production is the transaction itself: left out of the count.
+        statements.append(len(queries) - 2)
+        kinds.update(statement_kind(query["sql"]) for query in queries.captured_queries[1:-1])
+        if len(timings) == 1:
+            first_statements = [query["sql"][:160] for query in queries.captured_queries]
+    figures: dict[str, Any] = {
+        "bookings": len(timings),
+        "bookings_refused_overlap": refused,
+        "booking_median_ms": 1000 * statistics.median(timings),
+        "bookings_total_s": time.perf_counter() - total_started,
+        "booking_statements": int(statistics.median(statements)),
+        # One more round trip each for BEGIN and COMMIT, which the capture does not see.
+        "booking_round_trips": int(statistics.median(statements)) + 2,
+    }
+    for kind, total in sorted(kinds.items()):
+        figures[f"booking_statements_{kind}"] = round(total / len(timings), 2)
+    figures["booking_statement_list"] = first_statements
+
+    cancel_timings: list[float] = []
+    cancel_statements: list[int] = []
+    cancel_kinds: Counter[str] = Counter()
+    for appointment in booked[: max(1, len(booked) // 4)]:
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            services.cancel(appointment=appointment, by=appointment.patient)
+        cancel_timings.append(time.perf_counter() - started)
+        cancel_statements.append(len(queries) - 2)
+        cancel_kinds.update(statement_kind(query["sql"]) for query in queries.captured_queries[1:-1])
+    figures["cancels"] = len(cancel_timings)
+    figures["cancel_median_ms"] = 1000 * statistics.median(cancel_timings)
+    figures["cancel_statements"] = int(statistics.median(cancel_statements))
+    for kind, total in sorted(cancel_kinds.items()):
+        figures[f"cancel_statements_{kind}"] = round(total / len(cancel_timings), 2)
+    return figures
+
+
+HTTP_RUNS = 40
+
+
+def measure_http(massage: Any, first_day: date) -> dict[str, Any]:
+    """CPU per request of the availability API against a floor view sending the same bytes through the same stack.
+
+    In process, through Django's test client (every middleware, no network): the floor is a
+    plain view that returns the availability answer's bytes, computed once. Both are asked
+    alternately, gzip accepted, as a browser would; then the answer is asked again with the
+    ETag it carried (a revalidation: 304 if the server can say so).
+    """
+    import types
+
+    from django.conf import settings
+    from django.http import HttpRequest, HttpResponse
+    from django.test import Client, override_settings
+    from django.urls import include, path
+
+    body: dict[str, bytes] = {}
+
+    def floor(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(body["bytes"], content_type="application/json")
+
+    urls = types.ModuleType("bench_floor_urls")
+    urls.urlpatterns = [path("bench/floor/", floor), path("", include(settings.ROOT_URLCONF))]  # type: ignore[attr-defined]
+    sys.modules["bench_floor_urls"] = urls
+    # Three days of the 20 therapists, as a patient's browser asks (bench/locustfile.py).
+    day = first_day + timedelta(days=(7 - first_day.weekday()) % 7)  # a Monday: three working days
+    url = f"/api/v1/availability/?massage_type={massage.pk}&date_from={day}&date_to={day + timedelta(days=2)}"
+    figures: dict[str, Any] = {}
+    with override_settings(ROOT_URLCONF="bench_floor_urls", ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False):
+        plain = Client().get(url)
+        body["bytes"] = plain.content
+        figures["http_slots"] = len(json.loads(plain.content)["slots"])
+        figures["http_body_bytes"] = len(plain.content)
+        client = Client(HTTP_ACCEPT_ENCODING="gzip")
+        first = client.get(url)
+        figures["http_sent_bytes"] = len(first.content)
+        etag = first.get("ETag", "")
+        cpu: dict[str, list[float]] = {"availability": [], "computed": [], "floor": [], "revalidate": []}
+        statuses: dict[str, set[int]] = {name: set() for name in cpu}
+        # "computed": the same request with a cache that keeps nothing, so every answer is worked
+        # out (a server that keeps answers serves "availability" from them after the first).
+        no_cache = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+        def computed() -> Any:
+            with override_settings(CACHES=no_cache):
+                return client.get(url)
+
+        asks = {
+            "availability": lambda: client.get(url),
+            "computed": computed,
+            "floor": lambda: client.get("/bench/floor/"),
+            "revalidate": lambda: client.get(url, HTTP_IF_NONE_MATCH=etag),
+        }
+        for ask in asks.values():
+            ask()
+        for _ in range(HTTP_RUNS):
+            for name, ask in asks.items():
+                started = time.process_time()
+                response = ask()
+                cpu[name].append(time.process_time() - started)
+                statuses[name].add(response.status_code)
+    for name, values in cpu.items():
+        figures[f"http_{name}_cpu_ms"] = 1000 * statistics.median(values)
+        figures[f"http_{name}_status"] = ",".join(str(code) for code in sorted(statuses[name]))
+    figures["http_ratio_to_floor"] = figures["http_availability_cpu_ms"] / figures["http_floor_cpu_ms"]
+    figures["http_computed_ratio_to_floor"] = figures["http_computed_cpu_ms"] / figures["http_floor_cpu_ms"]
+    figures["http_revalidate_ratio_to_floor"] = figures["http_revalidate_cpu_ms"] / figures["http_floor_cpu_ms"]
+    return figures
+
+
+def measure(*, bookings: int = BOOKINGS, http: bool = True) -> dict[str, Any]:
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from booking.availability import find_slots
     from booking.models import Appointment
 
     rng = random.Random(SEED)
@@ -335,31 +522,49 @@ def measure() -> dict[str, Any]:
                 figures[f"floor_{label}_ms"] = 1000 * floor
                 figures[f"ratio_{label}"] = figures[f"find_slots_{label}_ms"] / figures[f"floor_{label}_ms"]
 
-            free = find_slots(massage, first_day, last_day)
-            picks = rng.sample(free, k=min(BOOKINGS * 3, len(free)))
-            therapist_by_id = {t.pk: t for t in therapists}
-            timings: list[float] = []
-            refused = 0
-            total_started = time.perf_counter()
-            for n, slot in enumerate(picks):
-                if len(timings) == BOOKINGS:
-                    break
-                started = time.perf_counter()
-                try:
-                    services.book(
-                        patient=patients[n % len(patients)],
-                        therapist=therapist_by_id[slot.therapist_id],
-                        massage_type=massage,
-                        start=slot.start,
-                    )
-                except SlotTaken:
-                    refused += 1  # an earlier pick of this run took an overlapping start
-                    continue
-                timings.append(time.perf_counter() - started)
-            figures["bookings"] = len(timings)
-            figures["bookings_refused_overlap"] = refused
-            figures["booking_median_ms"] = 1000 * statistics.median(timings)
-            figures["bookings_total_s"] = time.perf_counter() - total_started
+            figures.update(measure_bookings(massage, therapists, patients, rng, first_day, last_day, bookings))
+            if http:
+                figures.update(measure_http(massage, first_day))
+            raise Rollback
+    except Rollback:
+        pass
+    return figures
+
+
+SCALE_THERAPISTS = (1, 20, 100, 300)
+SCALE_DAYS = (7, 30, 60)
+
+
+def measure_scale() -> dict[str, Any]:
+    """Time find_slots for 1 to 300 therapists over 7 to 60 days (300 seeded, 40% booked): queries, ms, slots."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from booking.availability import find_slots
+
+    first_day = timezone.localdate() + timedelta(days=1)
+    figures: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            massage, therapists, _ = seed(random.Random(SEED), first_day, max(SCALE_THERAPISTS), max(SCALE_DAYS))
+            for count in SCALE_THERAPISTS:
+                subset = [t.pk for t in therapists[:count]]
+                for days in SCALE_DAYS:
+                    last_day = first_day + timedelta(days=days - 1)
+                    with CaptureQueriesContext(connection) as queries:
+                        slots = find_slots(massage, first_day, last_day, subset)
+                    timings = []
+                    for _ in range(5):
+                        started = time.perf_counter()
+                        find_slots(massage, first_day, last_day, subset)
+                        timings.append(time.perf_counter() - started)
+                    ms = 1000 * statistics.median(timings)
+                    key = f"scale_{count}t_{days}d"
+                    figures[f"{key}_ms"] = ms
+                    figures[f"{key}_queries"] = len(queries)
+                    figures[f"{key}_slots"] = len(slots)
+                    figures[f"{key}_us_per_slot"] = 1000 * ms / max(1, len(slots))
             raise Rollback
     except Rollback:
         pass
@@ -367,10 +572,20 @@ def measure() -> dict[str, Any]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bookings", type=int, default=BOOKINGS, help="bookings through services.book")
+    parser.add_argument("--no-http", action="store_true", help="leave out the API's CPU against its floor")
+    parser.add_argument("--scale", action="store_true", help="also 1-300 therapists x 7-60 days")
+    parser.add_argument("--statements", action="store_true", help="print one booking's statements")
+    options = parser.parse_args()
     setup_django()
     from django.db import connection
 
-    figures = measure()
+    load = os.getloadavg()
+    figures = measure(bookings=options.bookings, http=not options.no_http)
+    if options.scale:
+        figures.update(measure_scale())
+    statement_list = figures.pop("booking_statement_list", [])
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
@@ -382,6 +597,8 @@ def main() -> None:
         "rooms": ROOMS,
         "days": DAYS,
         "runs": RUNS,
+        "load_average_start": round(load[0], 2),
+        "load_average_end": round(os.getloadavg()[0], 2),
     }
     rows = [
         ("appointments seeded", f"{figures['appointments_seeded']}"),
@@ -411,16 +628,68 @@ def main() -> None:
             f"{figures['bookings']} bookings via services.book",
             f"median {figures['booking_median_ms']:.1f} ms each, total {figures['bookings_total_s']:.2f} s",
         ),
+        (
+            "statements a booking (round trips with BEGIN, COMMIT)",
+            f"{figures['booking_statements']} ({figures['booking_round_trips']}): "
+            + ", ".join(
+                f"{key.removeprefix('booking_statements_')} {value:g}"
+                for key, value in figures.items()
+                if key.startswith("booking_statements_")
+            ),
+        ),
+        (
+            f"{figures['cancels']} cancellations via services.cancel",
+            f"median {figures['cancel_median_ms']:.1f} ms, {figures['cancel_statements']} statements: "
+            + ", ".join(
+                f"{key.removeprefix('cancel_statements_')} {value:g}"
+                for key, value in figures.items()
+                if key.startswith("cancel_statements_")
+            ),
+        ),
     ]
+    if "http_slots" in figures:
+        rows += [
+            (
+                "API availability, 20 therapists x 3 days (CPU a request)",
+                f"{figures['http_availability_cpu_ms']:.2f} ms, {figures['http_slots']} slots, "
+                f"{figures['http_body_bytes']:,} bytes ({figures['http_sent_bytes']:,} sent)",
+            ),
+            ("floor: the same bytes from a plain view", f"{figures['http_floor_cpu_ms']:.2f} ms"),
+            ("ratio to the floor", f"{figures['http_ratio_to_floor']:.2f}x"),
+            (
+                "the answer worked out every time (no cache)",
+                f"{figures['http_computed_cpu_ms']:.2f} ms ({figures['http_computed_ratio_to_floor']:.2f}x the floor)",
+            ),
+            (
+                "revalidation with its ETag",
+                f"{figures['http_revalidate_cpu_ms']:.2f} ms, status {figures['http_revalidate_status']} "
+                f"({figures['http_revalidate_ratio_to_floor']:.2f}x the floor)",
+            ),
+        ]
+    for count in SCALE_THERAPISTS if options.scale else ():
+        for days in SCALE_DAYS:
+            key = f"scale_{count}t_{days}d"
+            rows.append(
+                (
+                    f"scale: {count} therapists x {days} days",
+                    f"{figures[key + '_ms']:.1f} ms, {figures[key + '_queries']} queries, "
+                    f"{figures[key + '_slots']} slots, {figures[key + '_us_per_slot']:.1f} us a slot",
+                )
+            )
     width = max(len(label) for label, _ in rows)
     print(
         f"Availability benchmark (median of {RUNS} runs; Python {context['python']}, "
-        f"PostgreSQL {context['postgresql']}, {context['cores']} cores)"
+        f"PostgreSQL {context['postgresql']}, {context['cores']} cores, load average {load[0]:.2f})"
     )
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")
+    if options.statements:
+        print("One booking's statements:")
+        for sql in statement_list:
+            print(f"  {sql}")
     rounded = {key: round(value, 3) if isinstance(value, float) else value for key, value in figures.items()}
     print(json.dumps({"bench": "availability", **context, **rounded}, sort_keys=True))
+    print("FIGURES " + json.dumps({**context, **rounded}, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -1,18 +1,24 @@
 """Load test: locust against gunicorn on PostgreSQL, then the booking race at scale.
 
-    python bench/load.py [--users 60] [--duration 180]
+    python bench/load.py [--users 60] [--duration 180] [--users-curve 10,30,60,120]
+                         [--worker-class sync|gthread] [--threads N] [--workers N]
 
-Creates its own database (clinic_load), seeds 10 therapists and 300 patients, starts
-gunicorn ((2 x cores) + 1 workers, psycopg pool) on 127.0.0.1, runs locust headless for a
-bounded time (80% availability reads, 20% bookings/cancellations), prints requests per
-second and p50/p95/p99 per endpoint, checks the database for overlapping appointments, and
-finally fires 50 concurrent bookings at one slot. Prints figures; asserts nothing on time.
+Creates its own database (LOAD_DATABASE, default clinic_load, with a suffix per tree so
+bench/compare.py's two trees never share one), seeds 10 therapists and 300 patients, starts
+gunicorn ((2 x cores) + 1 workers unless told, psycopg pool) on 127.0.0.1, runs locust
+headless for a bounded time (80% availability reads, 20% bookings/cancellations), prints
+requests per second and p50/p95/p99 per endpoint, checks the database for overlapping
+appointments, and finally fires 50 concurrent bookings at one slot. With --users-curve each
+number of users gets a fresh copy of the seeded database and a fresh server. At the end it
+reads each gunicorn worker's resident memory from /proc. Prints figures and a final
+`FIGURES {json}` line; asserts nothing on time.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import re
@@ -31,10 +37,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SERVER = os.environ.get("LOAD_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
-DATABASE_URL = f"{SERVER}/clinic_load"
+DATABASE = f"{os.environ.get('LOAD_DATABASE', 'clinic_load')}_{hashlib.sha256(str(ROOT).encode()).hexdigest()[:6]}"
+SEEDED = f"{DATABASE}_seeded"
+DATABASE_URL = f"{SERVER}/{DATABASE}"
 PORT = int(os.environ.get("LOAD_PORT", "8091"))
 HOST = f"http://127.0.0.1:{PORT}"
 OUT = ROOT / "var" / "load"
+# bench/compare.py runs this script in an earlier tree too: LOAD_LOCUSTFILE gives both the same users.
+LOCUSTFILE = os.environ.get("LOAD_LOCUSTFILE", str(ROOT / "bench" / "locustfile.py"))
 
 ENV = {
     **os.environ,
@@ -55,19 +65,18 @@ ENV = {
 }
 
 
-def run(*args: str) -> None:
-    subprocess.run(args, cwd=ROOT, env=ENV, check=True)  # noqa: S603
-
-
 def prepare_database() -> dict[str, Any]:
-    """Create and migrate clinic_load, seed it, and return the locust fixture."""
+    """Create, migrate and seed the seeded copy, and return the locust fixture."""
     import psycopg
 
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS clinic_load WITH (FORCE)")
-        conn.execute("CREATE DATABASE clinic_load")
-    run(sys.executable, "manage.py", "migrate", "-v", "0")
-    os.environ.update({k: v for k, v in ENV.items() if k in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}})
+        conn.execute(f'DROP DATABASE IF EXISTS "{SEEDED}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{SEEDED}"')
+    seeded_env = {**ENV, "DATABASE_URL": f"{SERVER}/{SEEDED}", "DATABASE_POOL": "0"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=seeded_env, check=True)
+    os.environ.update(
+        {k: v for k, v in seeded_env.items() if k in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    )
     os.environ["DJANGO_SETTINGS_MODULE"] = "clinic.settings"
     import django
 
@@ -77,6 +86,7 @@ def prepare_database() -> dict[str, Any]:
 
     from booking.models import MassageType
     from clinic.models import User
+    from locations.models import Room, default_location
     from therapists.models import Therapist, WorkingHours
 
     types = [
@@ -85,29 +95,54 @@ def prepare_database() -> dict[str, Any]:
         ),
         MassageType.objects.create(name="Swedish", slug="swedish", duration_minutes=45, price=75),
     ]
+    # A room for each therapist at the one location: since rooms, a slot needs a free room too.
+    location = default_location()
+    Room.objects.bulk_create(Room(location=location, name=f"Room {n}") for n in range(10))
     for n in range(10):
         user = User.objects.create_user(email=f"therapist{n}@load.test", password=None)
         therapist = Therapist.objects.create(user=user, display_name=f"Therapist {n}")
         therapist.massage_types.set(types)
         WorkingHours.objects.bulk_create(
-            [WorkingHours(therapist=therapist, weekday=d, start=wall_time(9), end=wall_time(17)) for d in range(6)]
+            [
+                WorkingHours(therapist=therapist, location=location, weekday=d, start=wall_time(9), end=wall_time(17))
+                for d in range(6)
+            ]
         )
     tokens = []
     for n in range(300):
         user = User.objects.create_user(email=f"patient{n}@load.test", password=None, last_name=str(n))
         tokens.append(AuthToken.objects.create(user=user)[1])
     first_day = timezone.localdate() + timedelta(days=2)  # beyond the free-cancellation window
-    return {"tokens": tokens, "massage_types": [t.pk for t in types], "first_day": first_day.isoformat(), "days": 21}
+    fixture = {"tokens": tokens, "massage_types": [t.pk for t in types], "first_day": first_day.isoformat(), "days": 21}
+    from django.db import connections
+
+    connections.close_all()  # the seeded copy is a template: nobody may be connected to it
+    return fixture
 
 
-def start_gunicorn() -> subprocess.Popen[bytes]:
-    workers = 2 * (os.cpu_count() or 1) + 1
+def fresh_database() -> None:
+    """Give the server a fresh copy of the seeded database."""
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}" TEMPLATE "{SEEDED}"')
+
+
+def start_gunicorn(options: argparse.Namespace) -> subprocess.Popen[bytes]:
+    workers = options.workers or 2 * (os.cpu_count() or 1) + 1
+    threads = ["--threads", str(options.threads)] if options.worker_class == "gthread" else []
+    env = ENV
+    if options.worker_class == "gthread":
+        # A connection per thread: the pool must hold as many as a worker has threads.
+        env = {**ENV, "DATABASE_POOL_MAX": str(max(8, options.threads + 2))}
     process = subprocess.Popen(  # noqa: S603
         [
             sys.executable, "-m", "gunicorn", "clinic.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", str(workers),
+            "-k", options.worker_class, *threads, "--keep-alive", str(options.keep_alive),
             "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning",
         ],
-        cwd=ROOT, env=ENV, start_new_session=True,
+        cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     for _ in range(60):
         try:
@@ -123,7 +158,7 @@ def run_locust(users: int, duration: int) -> list[dict[str, str]]:
     fixture = OUT / "fixture.json"
     subprocess.run(  # noqa: S603
         [
-            sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+            sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--headless",
             "-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{duration}s", "--host", HOST,
             "--csv", str(OUT / "locust"), "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING",
         ],
@@ -133,10 +168,29 @@ def run_locust(users: int, duration: int) -> list[dict[str, str]]:
         return list(csv.DictReader(stats))
 
 
-def overlapping_pairs() -> int:
-    from django.db import connection
+def worker_rss(master: int) -> list[float]:
+    """Return the resident memory (MiB) of each child of the gunicorn master, read from /proc."""
+    sizes = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != master:
+                continue
+            status = (entry / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        rss = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        if rss:
+            sizes.append(round(int(rss.group(1)) / 1024, 1))
+    return sorted(sizes)
 
-    with connection.cursor() as cursor:
+
+def overlapping_pairs() -> int:
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL) as conn, conn.cursor() as cursor:
         cursor.execute(
             """
             SELECT count(*) FROM booking_appointment a JOIN booking_appointment b
@@ -146,7 +200,8 @@ def overlapping_pairs() -> int:
                AND b.status IN ('confirmed', 'completed', 'no_show')
             """
         )
-        return int(cursor.fetchone()[0])
+        found = cursor.fetchone()
+        return int(found[0]) if found else 0
 
 
 def race(fixture: dict[str, Any], clients: int = 50) -> dict[str, int]:
@@ -180,24 +235,28 @@ def race(fixture: dict[str, Any], clients: int = 50) -> dict[str, int]:
     return {str(code): answers.count(code) for code in sorted(set(answers))}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--users", type=int, default=60)
-    parser.add_argument("--duration", type=int, default=180, help="seconds of load")
-    args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-    fixture = prepare_database()
-    (OUT / "fixture.json").write_text(json.dumps(fixture))
-    server = start_gunicorn()
+def load_point(
+    options: argparse.Namespace, users: int, fixture: dict[str, Any], *, race_at_end: bool
+) -> dict[str, Any]:
+    """Run one number of users on a fresh database and server; print its table and return its figures."""
+    fresh_database()
+    server = start_gunicorn(options)
+    load = os.getloadavg()
+    race_answers: dict[str, int] = {}
     try:
-        rows = run_locust(args.users, args.duration)
-        race_answers = race(fixture)
+        rows = run_locust(users, options.duration)
+        if race_at_end:
+            race_answers = race(fixture)
+        rss = worker_rss(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     overlaps = overlapping_pairs()
-
-    print(f"\nLoad: {args.users} users for {args.duration}s against gunicorn on {HOST} (PostgreSQL, pooled)\n")
+    print(
+        f"\nLoad: {users} users for {options.duration}s against gunicorn on {HOST} "
+        f"({options.worker_class}{f' x{options.threads} threads' if options.worker_class == 'gthread' else ''}, "
+        f"PostgreSQL, pooled), load average {load[0]:.2f} at the start\n"
+    )
     print(f"{'endpoint':45} {'requests':>9} {'fails':>6} {'rps':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
     summary = []
     for row in rows:
@@ -216,20 +275,67 @@ def main() -> None:
                 server_errors += int(failure["Occurrences"])
     print(f"\nserver errors (5xx): {server_errors}")
     print(f"overlapping active appointments in the database: {overlaps}")
-    print(f"race, 50 clients on one slot: {race_answers} (exactly one 201 expected)")
-    print(
-        json.dumps(
-            {
-                "bench": "load",
-                "users": args.users,
-                "duration_s": args.duration,
-                "stats": summary,
-                "server_errors": server_errors,
-                "overlaps": overlaps,
-                "race": race_answers,
-            }
-        )
-    )
+    if race_at_end:
+        print(f"race, 50 clients on one slot: {race_answers} (exactly one 201 expected)")
+    print(f"gunicorn workers' resident memory (MiB): {rss}")
+    total = next((row for row in rows if row["Name"] == "Aggregated"), rows[-1] if rows else {})
+    point = {
+        "users": users,
+        "rps": round(float(total.get("Requests/s", 0)), 1),
+        "p50_ms": float(total.get("50%", 0) or 0),
+        "p95_ms": float(total.get("95%", 0) or 0),
+        "p99_ms": float(total.get("99%", 0) or 0),
+        "requests": int(total.get("Request Count", 0) or 0),
+        "failures": int(total.get("Failure Count", 0) or 0),
+        "server_errors": server_errors,
+        "overlaps": overlaps,
+        "worker_rss_mib": rss,
+        "load_average_start": round(load[0], 2),
+        "stats": summary,
+    }
+    if race_at_end:
+        point["race"] = race_answers
+    return point
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=60)
+    parser.add_argument("--users-curve", default="", help="several numbers of users, e.g. 10,30,60,120")
+    parser.add_argument("--duration", type=int, default=180, help="seconds of load (each point of a curve)")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker with gthread")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default (2 x cores) + 1)")
+    parser.add_argument("--keep-alive", type=int, default=2, help="gunicorn's keep-alive seconds")
+    parser.add_argument("--revalidate", action="store_true", help="users revalidate kept answers by ETag")
+    parser.add_argument("--cache-url", default="", help="the server's CACHE_URL (default: the database cache)")
+    options = parser.parse_args()
+    if options.revalidate:
+        ENV["LOAD_REVALIDATE"] = "1"
+    if options.cache_url:
+        ENV["CACHE_URL"] = options.cache_url
+    OUT.mkdir(parents=True, exist_ok=True)
+    fixture = prepare_database()
+    (OUT / "fixture.json").write_text(json.dumps(fixture))
+    curve = [int(n) for n in options.users_curve.split(",") if n] or [options.users]
+    points = [load_point(options, users, fixture, race_at_end=users == curve[-1]) for users in curve]
+    figures: dict[str, Any] = {
+        "worker_class": options.worker_class,
+        "threads": options.threads if options.worker_class == "gthread" else 1,
+        "duration_s": options.duration,
+        "revalidate": int(options.revalidate),
+        "cache": options.cache_url or "database",
+    }
+    for point in points:
+        key = f"u{point['users']}"
+        for name in ("rps", "p50_ms", "p95_ms", "p99_ms", "server_errors", "overlaps"):
+            figures[f"{key}_{name}"] = point[name]
+        rss = point["worker_rss_mib"]
+        figures[f"{key}_worker_rss_max_mib"] = max(rss) if rss else 0
+    figures["race"] = json.dumps(points[-1].get("race", {}), sort_keys=True)
+    figures["race_201"] = points[-1].get("race", {}).get("201", 0)
+    print("\n" + json.dumps({"bench": "load", "points": points}))
+    print("FIGURES " + json.dumps(figures, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ class BookingConfig(AppConfig):
     verbose_name = "Booking"
 
     def ready(self) -> None:
+        from booking import stamps
         from booking.api import tokens
 
         tokens.connect()
+        stamps.connect()

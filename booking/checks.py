@@ -7,13 +7,15 @@ The write side (`booking.services`) calls them under its locks.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from booking import rooms
-from booking.availability import find_slots
+from booking.availability import HOURS_FIELDS, find_slots, offering_hours, working_windows
 from booking.exceptions import (
     InvalidBooking,
     PatientBusy,
@@ -21,10 +23,10 @@ from booking.exceptions import (
     SlotTaken,
     SlotUnavailable,
 )
-from booking.models import Appointment, MassageType, Status
+from booking.models import ACTIVE_STATUSES, Appointment, MassageType, Status
 from clinic import dates
 from clinic.models import User
-from therapists.models import Therapist
+from therapists.models import Therapist, TimeOff
 
 
 def is_staff(user: User | None) -> bool:
@@ -71,13 +73,67 @@ def check_slot(
     staff: bool,
     ignoring: int | None = None,
 ) -> tuple[datetime, datetime, int]:
-    """Raise unless [start, end + buffer) is free for the therapist; return (end, blocked_until, location id)."""
+    """Raise unless [start, end + buffer) is free for the therapist; return (end, blocked_until, location id).
+
+    The start must be one `find_slots` offers: on the grid of working hours at a location,
+    clear of time off and of the therapist's sessions. One query answers the common case
+    (the hours with whether time off or a session is in the way); the room is `take_room`'s.
+    A refusal, or a start two locations could take, asks `find_slots` itself.
+    """
     end, blocked_until = massage_type.span(start)
-    clashes = Appointment.objects.active().for_therapist(therapist).overlapping(start, blocked_until)
+    clashes = rooms.meeting(
+        Appointment.objects.active().filter(therapist_id=OuterRef("therapist_id")), start, blocked_until
+    )
     if ignoring is not None:
         clashes = clashes.exclude(pk=ignoring)
-    if clashes.exists():
+    off = TimeOff.objects.filter(therapist_id=OuterRef("therapist_id")).overlapping(start, end)
+    rows = list(
+        offering_hours(massage_type, [therapist], None)
+        .annotate(off=Exists(off), clash=Exists(clashes))
+        .values_list(*HOURS_FIELDS, "off", "clash")
+    )
+    if any(row[-1] for row in rows):
         raise SlotTaken("Sorry, that time was just taken. Please choose another slot.")
+    grid = timedelta(minutes=settings.BOOKING_SLOT_GRID_MINUTES)
+    fits: set[int] = set()
+    for _, location_id, zone_name, weekday, _, _, time_off, _ in rows:
+        zone = ZoneInfo(zone_name)
+        day = start.astimezone(zone).date()
+        if time_off or day.weekday() != weekday or not _on_grid(start, zone, grid):
+            continue
+        spans = [(row[4], row[5]) for row in rows if row[1] == location_id and row[3] == weekday]
+        if any(
+            window_start <= start and end <= window_end
+            for window_start, window_end in working_windows(day, spans, zone)
+        ):
+            fits.add(location_id)
+    if len(fits) == 1:
+        return end, blocked_until, fits.pop()
+    return _check_slot_by_search(
+        therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff, ignoring=ignoring
+    )
+
+
+def _on_grid(instant: datetime, zone: ZoneInfo, grid: timedelta) -> bool:
+    """Return whether the instant's wall-clock time of day in the zone is on the slot grid (counted from midnight)."""
+    local = instant.astimezone(zone)
+    since_midnight = timedelta(
+        hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond
+    )
+    return not since_midnight % grid
+
+
+def _check_slot_by_search(
+    *,
+    therapist: Therapist,
+    massage_type: MassageType,
+    start: datetime,
+    now: datetime,
+    staff: bool,
+    ignoring: int | None,
+) -> tuple[datetime, datetime, int]:
+    """Check the start against `find_slots`' answer for its days: the location of two, or the reason for a refusal."""
+    end, blocked_until = massage_type.span(start)
     # A day either side: the therapist's locations may keep other zones than the clinic's,
     # whose calendar date differs near midnight.
     day = timezone.localdate(start)
@@ -122,10 +178,39 @@ def unavailable_message(therapist: Therapist, massage_type: MassageType, start: 
     return message
 
 
+class Standing(NamedTuple):
+    """What the patient holds, read in one query under their lock: upcoming bookings and a clash with a new session."""
+
+    held: int
+    busy: bool
+
+
+def patient_standing(
+    *, patient_id: int, start: datetime, end: datetime, now: datetime, ignoring: int | None = None
+) -> Standing:
+    """Return the patient's upcoming bookings (a course counts as one) and whether a session meets [start, end)."""
+    upcoming = Q(status=Status.CONFIRMED, start__gte=now)
+    # The session itself, not its buffer: the buffer turns the room over, the patient has left.
+    meets = Q(status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
+    if ignoring is not None:
+        meets &= ~Q(pk=ignoring)
+    counts = Appointment.objects.filter(patient_id=patient_id).aggregate(
+        singles=Count("pk", filter=upcoming & Q(series__isnull=True)),
+        courses=Count("series", distinct=True, filter=upcoming),
+        clashes=Count("pk", filter=meets),
+    )
+    return Standing(held=int(counts["singles"]) + int(counts["courses"]), busy=bool(counts["clashes"]))
+
+
 def check_patient_free(
-    *, patient_id: int, start: datetime, end: datetime, staff: bool, ignoring: int | None = None
+    *, patient_id: int, start: datetime, end: datetime, staff: bool, ignoring: int | None = None, busy: bool = True
 ) -> None:
-    """Raise PatientBusy if the patient has another active session meeting [start, end)."""
+    """Raise PatientBusy if the patient has another active session meeting [start, end).
+
+    `busy` False (from `patient_standing`, read under the patient's lock) says no session can clash.
+    """
+    if not busy:
+        return
     # The session itself, not its buffer: the buffer turns the room over, the patient has left.
     clashes = Appointment.objects.active().for_patient(patient_id).filter(start__lt=end, end__gt=start)
     if ignoring is not None:
@@ -163,9 +248,13 @@ def upcoming_bookings(*, patient_id: int, now: datetime) -> int:
     return int(counts["singles"]) + int(counts["courses"])
 
 
-def check_patient_limits(*, patient_id: int, email_confirmed: bool, now: datetime) -> None:
-    """Raise PolicyRefused if the patient may not take one more booking online (read under the patient's lock)."""
-    held = upcoming_bookings(patient_id=patient_id, now=now)
+def check_patient_limits(*, patient_id: int, email_confirmed: bool, now: datetime, held: int | None = None) -> None:
+    """Raise PolicyRefused if the patient may not take one more booking online (read under the patient's lock).
+
+    `held` is their upcoming bookings when already read (`patient_standing`).
+    """
+    if held is None:
+        held = upcoming_bookings(patient_id=patient_id, now=now)
     if held >= settings.MAX_ACTIVE_APPOINTMENTS:
         raise PolicyRefused(
             f"You already hold {held} upcoming appointments, the most we keep for one person. "

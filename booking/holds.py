@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from audit import log as history
 from audit.models import Kind
-from booking import checks, locks, outbox, rooms, signals
+from booking import checks, locks, outbox, rooms, signals, stamps
 from booking.exceptions import InvalidBooking, InvalidTransition, NotAllowed
 from booking.models import Appointment, MassageType, Status
 from booking.services import INTAKE_FIELDS, IntakeData, _as_slot_taken, _event
@@ -50,32 +50,36 @@ def hold(
     checks.check_offer(therapist=therapist, massage_type=massage_type)
     # The patient's rules, not the clinic's: whoever offers it, the patient books online.
     checks.check_start(start=start, now=now, staff=False)
-    locks.lock_therapists(therapist.pk)
-    rooms.lock_workplaces(therapist.pk)
-    email_confirmed = locks.lock_patient(patient.pk) is not None
+    # book's locks, in one statement (booking.locks' order).
+    _, confirmed_at = locks.lock_for_booking(therapist.pk, patient_id=patient.pk)
+    end, blocked_until = massage_type.span(start)
+    standing = checks.patient_standing(patient_id=patient.pk, start=start, end=end, now=now)
     # Offer only what the patient could accept.
-    checks.check_patient_limits(patient_id=patient.pk, email_confirmed=email_confirmed, now=now)
+    checks.check_patient_limits(
+        patient_id=patient.pk, email_confirmed=confirmed_at is not None, now=now, held=standing.held
+    )
     end, blocked_until, location_id = checks.check_slot(
         therapist=therapist, massage_type=massage_type, start=start, now=now, staff=False
     )
-    checks.check_patient_free(patient_id=patient.pk, start=start, end=end, staff=False)
+    checks.check_patient_free(patient_id=patient.pk, start=start, end=end, staff=False, busy=standing.busy)
     room = rooms.take_room(massage_type=massage_type, location_id=location_id, start=start, blocked_until=blocked_until)
+    # No savepoint: a violation ends this atomic hold as SlotTaken (see booking.services.book).
     try:
-        with transaction.atomic():
-            return Appointment.objects.create(
-                patient=patient,
-                therapist=therapist,
-                massage_type=massage_type,
-                room=room,
-                start=start,
-                end=end,
-                blocked_until=blocked_until,
-                price=massage_type.price,
-                status=Status.HELD,
-                hold_expires_at=expires_at,
-            )
+        held = Appointment.objects.create(
+            patient=patient,
+            therapist=therapist,
+            massage_type=massage_type,
+            room=room,
+            start=start,
+            end=end,
+            blocked_until=blocked_until,
+            price=massage_type.price,
+            status=Status.HELD,
+            hold_expires_at=expires_at,
+        )
     except IntegrityError as exc:
         raise _as_slot_taken(exc) from exc
+    return held
 
 
 @transaction.atomic
@@ -89,9 +93,8 @@ def confirm_hold(
     if errors:
         raise InvalidBooking("Please check the intake answers.", fields=errors)
     # book's locks, in booking.locks' order, then the held row itself.
-    locks.lock_therapists(appointment.therapist_id)
-    rooms.lock_workplaces(appointment.therapist_id)
-    email_confirmed = locks.lock_patient(appointment.patient_id) is not None
+    _, confirmed_at = locks.lock_for_booking(appointment.therapist_id, patient_id=appointment.patient_id)
+    email_confirmed = confirmed_at is not None
     locked = locks.lock_appointment(appointment.pk)
     if locked.patient_id != by.pk:
         raise NotAllowed("This offer is not yours.")
@@ -100,12 +103,18 @@ def confirm_hold(
     therapist, massage_type, start = locked.therapist, locked.massage_type, locked.start
     checks.check_offer(therapist=therapist, massage_type=massage_type)
     checks.check_start(start=start, now=now, staff=False)
-    checks.check_patient_limits(patient_id=locked.patient_id, email_confirmed=email_confirmed, now=now)
+    end, blocked_until = massage_type.span(start)
+    standing = checks.patient_standing(patient_id=locked.patient_id, start=start, end=end, now=now, ignoring=locked.pk)
+    checks.check_patient_limits(
+        patient_id=locked.patient_id, email_confirmed=email_confirmed, now=now, held=standing.held
+    )
     # The patient's own hold never stands in their way; anything else that changed since does.
     end, blocked_until, location_id = checks.check_slot(
         therapist=therapist, massage_type=massage_type, start=start, now=now, staff=False, ignoring=locked.pk
     )
-    checks.check_patient_free(patient_id=locked.patient_id, start=start, end=end, staff=False, ignoring=locked.pk)
+    checks.check_patient_free(
+        patient_id=locked.patient_id, start=start, end=end, staff=False, ignoring=locked.pk, busy=standing.busy
+    )
     room = rooms.take_room(
         massage_type=massage_type,
         location_id=location_id,
@@ -123,19 +132,18 @@ def confirm_hold(
         setattr(locked, name, getattr(intake, name))
     locked.red_flags = list(intake.red_flags)
     try:
-        with transaction.atomic():
-            locked.save(
-                update_fields=[
-                    "status",
-                    "hold_expires_at",
-                    "room",
-                    "end",
-                    "blocked_until",
-                    "price",
-                    *INTAKE_FIELDS,
-                    "updated_at",
-                ]
-            )
+        locked.save(
+            update_fields=[
+                "status",
+                "hold_expires_at",
+                "room",
+                "end",
+                "blocked_until",
+                "price",
+                *INTAKE_FIELDS,
+                "updated_at",
+            ]
+        )
     except IntegrityError as exc:
         raise _as_slot_taken(exc) from exc
     outbox.record_booked(locked, now=now)
@@ -163,15 +171,15 @@ def release_hold(*, appointment: Appointment, now: datetime, expired_only: bool 
     # confirm_hold's locks first, in the same order. Updating the row alone would hold it while
     # waiting for the patient's row (the events below reference it) that an acceptance holds
     # while it waits for this row: a deadlock.
-    locks.lock_therapists(appointment.therapist_id)
-    rooms.lock_workplaces(appointment.therapist_id)
-    locks.lock_patient(appointment.patient_id)
+    locks.lock_for_booking(appointment.therapist_id, patient_id=appointment.patient_id)
     held = Appointment.objects.filter(pk=appointment.pk, status=Status.HELD)
     if expired_only:
         held = held.filter(hold_expires_at__lte=now)
     if not held.update(status=Status.RELEASED, updated_at=now):
         return False
     released = Appointment.objects.select_related("room").get(pk=appointment.pk)
+    # A conditional update sends no save signal (booking.stamps): bump the freed days here.
+    stamps.bump_sessions((released.room.location_id, released.start, released.blocked_until))
     signals.time_freed.send(
         Appointment,
         therapist_ids=[released.therapist_id],

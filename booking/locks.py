@@ -50,3 +50,49 @@ def lock_appointment(appointment_id: int) -> Appointment:
         .select_related("massage_type", "therapist", "room__location")
         .get(pk=appointment_id)
     )
+
+
+# Each lock waits for the one before it: a sub-select used as a one-time filter runs before
+# its table is scanned, so the therapists are locked before any location, the locations
+# before the patient, whatever order the planner reads the tables in.
+_LOCK_FOR_BOOKING = """
+WITH held_therapists AS MATERIALIZED (
+    SELECT id FROM {therapist} WHERE id = ANY(%(therapists)s) ORDER BY id FOR UPDATE
+), held_locations AS MATERIALIZED (
+    SELECT id FROM {location}
+     WHERE (SELECT count(*) FROM held_therapists) >= 0
+       AND id IN (SELECT location_id FROM {hours} WHERE therapist_id = ANY(%(therapists)s))
+     ORDER BY id FOR UPDATE
+), held_patient AS MATERIALIZED (
+    SELECT email_confirmed_at FROM {user}
+     WHERE (SELECT count(*) FROM held_locations) >= 0 AND id = %(patient)s
+       FOR UPDATE
+)
+SELECT (SELECT array_agg(id ORDER BY id) FROM held_therapists),
+       (SELECT email_confirmed_at FROM held_patient)
+"""
+
+
+def lock_for_booking(*therapist_ids: int | None, patient_id: int) -> tuple[list[int], datetime | None]:
+    """Lock the therapists, the locations they work at and the patient in one statement, in this module's order.
+
+    Return the therapist ids locked and when the patient's address was confirmed (read under the lock).
+    """
+    from django.db import connection
+
+    from therapists.models import WorkingHours
+
+    ids = sorted({pk for pk in therapist_ids if pk is not None})
+    if not connection.features.has_select_for_update:
+        # SQLite: the IMMEDIATE transaction already serialises the writers.
+        return lock_therapists(*ids), lock_patient(patient_id)
+    sql = _LOCK_FOR_BOOKING.format(
+        therapist=connection.ops.quote_name(Therapist._meta.db_table),
+        location=connection.ops.quote_name(Location._meta.db_table),
+        hours=connection.ops.quote_name(WorkingHours._meta.db_table),
+        user=connection.ops.quote_name(User._meta.db_table),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"therapists": ids, "patient": patient_id})
+        held, confirmed_at = cursor.fetchone()
+    return list(held or []), confirmed_at

@@ -375,3 +375,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient}"
+
+
+# Availability's version stamps live beside the services that bump them; registered here.
+from booking.stamps import AvailabilityStamp  # noqa: E402, F401

@@ -44,9 +44,9 @@ def record_booked(appointment: Appointment, *, now: datetime) -> None:
     rows = [
         _patient_row(appointment, Kind.CONFIRMATION, due_at=now),
         _therapist_row(appointment, Kind.THERAPIST_NEW, appointment.therapist, due_at=now),
+        *_reminder_rows(appointment, now=now),
     ]
-    _write(rows, now=now)
-    _write(_reminder_rows(appointment, now=now), now=now)
+    _write_first(rows, now=now)
 
 
 def record_cancelled(appointment: Appointment, *, now: datetime, notify_patient: bool = True) -> None:
@@ -420,6 +420,19 @@ def _write(rows: list[Notification], *, now: datetime) -> list[int]:
     if due:
         transaction.on_commit(lambda: enqueue(due))
     return written
+
+
+def _write_first(rows: list[Notification], *, now: datetime) -> None:
+    """Insert the first rows of an appointment that was just booked in one statement; send the due ones after commit.
+
+    Nothing can be there yet to duplicate (a booked appointment's first notices: a new row,
+    or a hold, which owes none), so no savepoint per row is needed: one insert, one round trip.
+    """
+    rows = [row for row in rows if can_receive_mail(row.recipient)]
+    Notification.objects.bulk_create(rows)
+    due = [row.pk for row in rows if row.due_at <= now]
+    if due:
+        transaction.on_commit(lambda: enqueue(due))
 
 
 def _exists_like(row: Notification) -> bool:

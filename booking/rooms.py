@@ -15,8 +15,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, models, transaction
-from django.db.models import Count, DateTimeField, Exists, OuterRef, Subquery, Value
+from django.contrib.postgres.fields import RangeBoundary
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Count, DateTimeField, Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -27,13 +28,28 @@ from booking.availability import suitable_rooms
 from booking.exceptions import BookingError, InvalidBooking, NotAllowed, SlotTaken
 from booking.models import ACTIVE_STATUSES, Appointment, MassageType, Status
 from clinic import dates
+from clinic.constraints import TsTzRange
 from clinic.models import User
-from locations.models import Room, RoomClosure, RoomQuerySet
+from locations.models import Location, Room, RoomClosure, RoomQuerySet
 from therapists.models import Therapist, WorkingHours
 
 ROOM_CLOSURE_CANCELLATION_REASON = "The treatment room is closed at that time."
 # How far the tightest-fit rule looks either side of a session for the room's neighbours.
 _FIT_HORIZON = timedelta(hours=12)
+
+
+def meeting(sessions: QuerySet[Appointment], start: datetime, end: datetime) -> QuerySet[Appointment]:
+    """Keep the sessions whose blocked span [start, blocked_until) meets [start, end).
+
+    On PostgreSQL as the exclusion constraints' range, so the per-room and per-therapist
+    check is a scan of their GiST index (a plain comparison of the two columns is answered
+    from the same index by its first column alone: every session of the room is read).
+    """
+    if connection.vendor != "postgresql":
+        return sessions.filter(start__lt=end, blocked_until__gt=start)
+    return sessions.annotate(blocked_span=TsTzRange("start", "blocked_until", RangeBoundary())).filter(
+        blocked_span__overlap=(start, end)
+    )
 
 
 def free_rooms(
@@ -45,14 +61,14 @@ def free_rooms(
     ignoring: int | None = None,
 ) -> RoomQuerySet:
     """Return the suitable rooms neither closed nor holding an active session in [start, blocked_until), best first."""
-    taken = Appointment.objects.active().filter(
-        room_id=OuterRef("pk"), start__lt=blocked_until, blocked_until__gt=start
-    )
+    taken = meeting(Appointment.objects.active().filter(room_id=OuterRef("pk")), start, blocked_until)
     if ignoring is not None:
         taken = taken.exclude(pk=ignoring)
     closed = RoomClosure.objects.filter(room_id=OuterRef("pk"), start__lt=blocked_until, end__gt=start)
-    before = Appointment.objects.active().filter(
-        room_id=OuterRef("pk"), blocked_until__lte=start, blocked_until__gt=start - _FIT_HORIZON
+    before = meeting(
+        Appointment.objects.active().filter(room_id=OuterRef("pk"), blocked_until__lte=start),
+        start - _FIT_HORIZON,
+        start,
     )
     after = Appointment.objects.active().filter(
         room_id=OuterRef("pk"), start__gte=blocked_until, start__lt=blocked_until + _FIT_HORIZON
@@ -82,6 +98,63 @@ def best_first(rooms: Iterable[Room]) -> list[Room]:
     return sorted(rooms, key=lambda room: (room.feature_count, room.free_until - room.free_from, room.pk))  # type: ignore[attr-defined]
 
 
+# free_rooms and best_first as one statement for the booking path: the ORM takes longer to
+# build that query than PostgreSQL takes to answer it. tests/booking/test_rooms.py holds both
+# to the same choices; the sessions' spans are read through the exclusion constraints' index.
+_FREE_ROOMS_BEST_FIRST = """
+SELECT room.*
+  FROM (
+    SELECT r.*,
+           (SELECT count(*) FROM {room_features} f WHERE f.room_id = r.id) AS feature_count,
+           COALESCE((SELECT max(a.blocked_until) FROM {appointment} a
+                      WHERE a.room_id = r.id AND a.status = ANY(%(active)s) AND a.id <> %(ignoring)s
+                        AND tstzrange(a.start, a.blocked_until, '[)') && tstzrange(%(fit_from)s, %(start)s, '[)')
+                        AND a.blocked_until <= %(start)s), %(fit_from)s) AS free_from,
+           COALESCE((SELECT min(a.start) FROM {appointment} a
+                      WHERE a.room_id = r.id AND a.status = ANY(%(active)s) AND a.id <> %(ignoring)s
+                        AND tstzrange(a.start, a.blocked_until, '[)') && tstzrange(%(until)s, %(fit_until)s, '[)')
+                        AND a.start >= %(until)s), %(fit_until)s) AS free_until
+      FROM {room} r JOIN {location} l ON l.id = r.location_id
+     WHERE r.location_id = %(location)s AND r.is_active AND l.is_active
+       AND NOT EXISTS (SELECT 1 FROM {needs} n WHERE n.massagetype_id = %(massage_type)s
+                          AND NOT EXISTS (SELECT 1 FROM {room_features} f
+                                           WHERE f.room_id = r.id AND f.roomfeature_id = n.roomfeature_id))
+       AND NOT EXISTS (SELECT 1 FROM {appointment} a
+                        WHERE a.room_id = r.id AND a.status = ANY(%(active)s) AND a.id <> %(ignoring)s
+                          AND tstzrange(a.start, a.blocked_until, '[)') && tstzrange(%(start)s, %(until)s, '[)'))
+       AND NOT EXISTS (SELECT 1 FROM {closure} c
+                        WHERE c.room_id = r.id AND c.start < %(until)s AND c."end" > %(start)s)
+    OFFSET 0  -- computed once per room, not again for the ORDER BY
+  ) room
+ ORDER BY room.feature_count, room.free_until - room.free_from, room.id
+"""
+
+
+def _free_rooms_best_first(
+    *, massage_type_id: int, location_id: int, start: datetime, blocked_until: datetime, ignoring: int | None
+) -> list[Room]:
+    """Return what best_first(free_rooms(...)) returns, in one statement (PostgreSQL)."""
+    sql = _FREE_ROOMS_BEST_FIRST.format(
+        room=connection.ops.quote_name(Room._meta.db_table),
+        location=connection.ops.quote_name(Location._meta.db_table),
+        room_features=connection.ops.quote_name(Room.features.through._meta.db_table),
+        needs=connection.ops.quote_name(MassageType.needs_features.through._meta.db_table),
+        appointment=connection.ops.quote_name(Appointment._meta.db_table),
+        closure=connection.ops.quote_name(RoomClosure._meta.db_table),
+    )
+    params = {
+        "active": [status.value for status in ACTIVE_STATUSES],
+        "ignoring": ignoring or 0,
+        "location": location_id,
+        "massage_type": massage_type_id,
+        "start": start,
+        "until": blocked_until,
+        "fit_from": start - _FIT_HORIZON,
+        "fit_until": blocked_until + _FIT_HORIZON,
+    }
+    return list(Room.objects.raw(sql, params))
+
+
 def choose_room(
     *,
     massage_type: MassageType,
@@ -96,15 +169,24 @@ def choose_room(
     `keep` is the room the session holds now (a reschedule): it stays there when still free,
     so a move in time does not shuffle rooms needlessly.
     """
-    rooms = best_first(
-        free_rooms(
-            massage_type=massage_type,
+    if connection.vendor == "postgresql":
+        rooms = _free_rooms_best_first(
+            massage_type_id=massage_type.pk,
             location_id=location_id,
             start=start,
             blocked_until=blocked_until,
             ignoring=ignoring,
         )
-    )
+    else:
+        rooms = best_first(
+            free_rooms(
+                massage_type=massage_type,
+                location_id=location_id,
+                start=start,
+                blocked_until=blocked_until,
+                ignoring=ignoring,
+            )
+        )
     if not rooms:
         return None
     for room in rooms:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from audit import log as history
 from audit.models import Kind
-from booking import checks, locks, outbox, rooms, signals
+from booking import checks, locks, outbox, rooms, signals, stamps
 from booking.exceptions import (
     CancellationTooLate,
     InvalidBooking,
@@ -97,42 +97,46 @@ def book(
     checks.check_offer(therapist=therapist, massage_type=massage_type)
     checks.check_start(start=start, now=now, staff=staff)
 
-    # Serialise bookings per therapist, then per patient (the limits on the patient and their
-    # other sessions). The address's confirmation is read under the lock: it may be newer.
-    locks.lock_therapists(therapist.pk)
-    rooms.lock_workplaces(therapist.pk)
-    email_confirmed = locks.lock_patient(patient.pk) is not None
+    # Serialise bookings per therapist, then per location (the room's choice), then per patient
+    # (the limits on the patient and their other sessions): one statement. The address's
+    # confirmation is read under the lock: it may be newer.
+    _, confirmed_at = locks.lock_for_booking(therapist.pk, patient_id=patient.pk)
+    end, blocked_until = massage_type.span(start)
+    standing = checks.patient_standing(patient_id=patient.pk, start=start, end=end, now=now)
 
     # A later session of a course being booked joins a series already counted as one booking.
     joins_series = series is not None and _holds_series(patient_id=patient.pk, series=series, now=now)
     if not staff and not joins_series:
-        checks.check_patient_limits(patient_id=patient.pk, email_confirmed=email_confirmed, now=now)
+        checks.check_patient_limits(
+            patient_id=patient.pk, email_confirmed=confirmed_at is not None, now=now, held=standing.held
+        )
     end, blocked_until, location_id = checks.check_slot(
         therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff
     )
-    checks.check_patient_free(patient_id=patient.pk, start=start, end=end, staff=staff)
+    checks.check_patient_free(patient_id=patient.pk, start=start, end=end, staff=staff, busy=standing.busy)
     room = rooms.take_room(
         massage_type=massage_type, location_id=location_id, start=start, blocked_until=blocked_until, wanted=room
     )
+    # No savepoint around the insert: a violation ends this whole (atomic) booking as SlotTaken,
+    # and no statement runs between catching it and leaving.
     try:
-        with transaction.atomic():
-            appointment = Appointment.objects.create(
-                patient=patient,
-                therapist=therapist,
-                massage_type=massage_type,
-                room=room,
-                start=start,
-                end=end,
-                blocked_until=blocked_until,
-                price=massage_type.price,
-                focus_areas=intake.focus_areas,
-                pain_level=intake.pain_level,
-                pressure=intake.pressure,
-                health_notes=intake.health_notes,
-                red_flags=list(intake.red_flags),
-                provider_consulted=intake.provider_consulted,
-                series=series,
-            )
+        appointment = Appointment.objects.create(
+            patient=patient,
+            therapist=therapist,
+            massage_type=massage_type,
+            room=room,
+            start=start,
+            end=end,
+            blocked_until=blocked_until,
+            price=massage_type.price,
+            focus_areas=intake.focus_areas,
+            pain_level=intake.pain_level,
+            pressure=intake.pressure,
+            health_notes=intake.health_notes,
+            red_flags=list(intake.red_flags),
+            provider_consulted=intake.provider_consulted,
+            series=series,
+        )
     except IntegrityError as exc:
         raise _as_slot_taken(exc) from exc
     outbox.record_booked(appointment, now=now)
@@ -278,9 +282,9 @@ def reschedule(
     now = now or timezone.now()
     # Both therapists (the one it leaves and the one it goes to), the patient (their other
     # sessions cannot change under the check), then the appointment: booking.locks' order.
-    held = locks.lock_therapists(appointment.therapist_id, therapist.pk if therapist else None)
-    rooms.lock_workplaces(*held)
-    locks.lock_patient(appointment.patient_id)
+    held, _ = locks.lock_for_booking(
+        appointment.therapist_id, therapist.pk if therapist else None, patient_id=appointment.patient_id
+    )
     locked = locks.lock_appointment(appointment.pk)
     if locked.therapist_id not in held:
         raise InvalidTransition("The appointment was changed meanwhile; please reload and try again.")
@@ -319,10 +323,11 @@ def reschedule(
     locked.blocked_until = blocked_until
     locked.sequence += 1
     try:
-        with transaction.atomic():
-            locked.save(update_fields=["therapist", "room", "start", "end", "blocked_until", "sequence", "updated_at"])
+        locked.save(update_fields=["therapist", "room", "start", "end", "blocked_until", "sequence", "updated_at"])
     except IntegrityError as exc:
         raise _as_slot_taken(exc) from exc
+    # The new time's days were bumped by the save (booking.stamps); the old time's are here.
+    stamps.bump_sessions((previous_location_id, previous_start, previous_blocked_until))
     outbox.record_rescheduled(locked, previous_start=previous_start, now=now)
     moved = f"from {history.when(previous_start)} to {history.when(start)}"
     if previous_therapist.pk != new_therapist.pk:

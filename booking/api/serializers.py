@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -271,6 +273,36 @@ class AvailabilitySerializer(serializers.Serializer[Any]):
     days = DayOpeningSerializer(
         many=True, read_only=True, help_text="Every date of the range asked for, in order, open or closed."
     )
+
+
+def availability_json(
+    *, time_zone: str, slots: Sequence[Any], days: Sequence[Any], zones: Mapping[int, tzinfo]
+) -> bytes:
+    """Return AvailabilitySerializer's JSON for the answer, built directly: no serializer object per slot.
+
+    An answer holds hundreds of slots whose starts repeat across therapists (and each end is
+    another slot's start): each instant is written once per location. ISO 8601 strings and
+    ids need no JSON escaping.
+    """
+    default_zone = timezone.get_default_timezone()
+    written: dict[tuple[datetime, int], str] = {}
+
+    def iso(moment: datetime, location_id: int) -> str:
+        key = (moment, location_id)
+        text = written.get(key)
+        if text is None:
+            text = written[key] = moment.astimezone(zones.get(location_id) or default_zone).isoformat()
+        return text
+
+    slot_parts = [
+        f'{{"start":"{iso(slot.start, slot.location_id)}","end":"{iso(slot.end, slot.location_id)}",'
+        f'"therapist":{int(slot.therapist_id)},"location":{int(slot.location_id)}}}'
+        for slot in slots
+    ]
+    day_parts = [f'{{"date":"{day.date.isoformat()}","open":{"true" if day.open else "false"}}}' for day in days]
+    return (
+        f'{{"time_zone":{json.dumps(time_zone)},"slots":[{",".join(slot_parts)}],"days":[{",".join(day_parts)}]}}'
+    ).encode()
 
 
 # --- Appointments ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import auth
+from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -29,7 +30,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from booking import services
+from booking import services, stamps
 from booking.api import payment_fields, tokens
 from booking.api import serializers as s
 from booking.api.filters import AppointmentFilter, TherapistFilter
@@ -57,12 +58,13 @@ def _caller(request: Request) -> User:
     return user
 
 
-def _answer_conditionally(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Tag the rendered answer with a weak ETag of its body; answer 304 when the caller already holds it."""
-    digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+def _answer_conditionally(request: HttpRequest, response: HttpResponse, etag: str | None = None) -> HttpResponse:
+    """Tag the rendered answer with a weak ETag (of its body unless given); answer 304 when the caller holds it."""
+    if etag is None:
+        etag = f'W/"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
     # Weak: the tag names the JSON, not its bytes on the wire, so the plain and the gzipped
     # answer (GZipMiddleware would weaken a strong tag anyway) carry the same one.
-    response["ETag"] = f'W/"{digest}"'
+    response["ETag"] = etag
     # Caches may keep the answer but must ask again (with the tag) before reusing it.
     patch_cache_control(response, no_cache=True)
     # Said here too because a 304 is too short for GZipMiddleware to add it, and must carry
@@ -272,8 +274,21 @@ class TherapistViewSet(BodyETagMixin, viewsets.ReadOnlyModelViewSet[Therapist]):
             return super().list(request, *args, **kwargs)
 
 
-class AvailabilityView(BodyETagMixin, APIView):
-    """Anyone may browse the free slots; booking one needs an account."""
+# Answers kept by their tag, in each process: the tag names everything the answer depends on
+# (booking.stamps), so a kept answer is never stale whichever process wrote the change, and
+# nothing needs sharing. In memory rather than in the configured cache: the database cache
+# would cost more statements than the answer saves. The size bounds the memory (about 70 KB an
+# answer of 3 days of 20 therapists); the time, how long answers nobody asks for take room.
+_ANSWERS = LocMemCache("availability-answers", {"TIMEOUT": 300, "OPTIONS": {"MAX_ENTRIES": 128}})
+
+
+class AvailabilityView(APIView):
+    """Anyone may browse the free slots; booking one needs an account.
+
+    The ETag comes from booking.stamps, read before the answer: a caller revalidating an
+    answer nothing has changed gets its 304 for one query, before anything is computed, and
+    the answer itself is kept in the cache under its tag for whoever asks the same next.
+    """
 
     permission_classes = [AllowAny]
     authentication_classes = PUBLIC
@@ -293,8 +308,25 @@ class AvailabilityView(BodyETagMixin, APIView):
             "that is not theirs answers 404."
         ),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         """Return the free slots of a massage type between two clinic dates (inclusive), and which dates are worked."""
+        now = timezone.now()
+        with replica_reads():
+            etag = stamps.availability_etag(request.query_params, now=now)
+        shared = etag is not None and "ignoring" not in request.query_params
+        if shared:
+            # Nothing computed yet: a tag that still matches answers 304 here.
+            blank = HttpResponse(content_type="application/json")
+            answer = get_conditional_response(request._request, etag=etag, response=blank)
+            if answer is not None and answer.status_code == 304:
+                return _answer_conditionally(request._request, answer, etag)
+            # Any caller asking what someone asked since the last change gets that answer: it
+            # was computed after its stamps were read, so it is never older than its tag.
+            kept = _ANSWERS.get(etag)
+            if kept is not None:
+                return _answer_conditionally(
+                    request._request, HttpResponse(kept, content_type="application/json"), etag
+                )
         query = s.AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -307,14 +339,18 @@ class AvailabilityView(BodyETagMixin, APIView):
         kind, date_from, date_to = data["massage_type"], data["date_from"], data["date_to"]
         # A suggestion only: booking one of these slots checks it again on the primary.
         with replica_reads():
-            slots = find_slots(kind, date_from, date_to, therapists, ignoring=ignoring, location=location)
+            slots = find_slots(kind, date_from, date_to, therapists, ignoring=ignoring, location=location, now=now)
             days = open_days(kind, date_from, date_to, therapists, location=location)
             if location is not None:
                 zones = {location.pk: location.zone}
             else:
                 zones = {place.pk: place.zone for place in Location.objects.only("time_zone")}
-            answer = {"time_zone": location.time_zone if location else settings.TIME_ZONE, "slots": slots, "days": days}
-            return Response(s.AvailabilitySerializer(answer, context={"zones": zones}).data)
+        body = s.availability_json(
+            time_zone=location.time_zone if location else settings.TIME_ZONE, slots=slots, days=days, zones=zones
+        )
+        if shared:
+            _ANSWERS.set(etag, body)
+        return _answer_conditionally(request._request, HttpResponse(body, content_type="application/json"), etag)
 
     def _check_own_appointment(self, request: Request, pk: int) -> None:
         """Raise 404 unless the caller is signed in and the appointment is theirs as a patient."""
