@@ -29,10 +29,10 @@ TABLET = {"width": 1024, "height": 768}
 def after_the_session(
     page: Page,
     live_server: Any,
-    staff_groups: None,
+    staff_groups: None,  # noqa: F811  (the fixture imported above)
     site_catalogue: dict,
     patient: User,
-    clock: Any,  # noqa: F811
+    clock: Any,
 ) -> tuple[Page, Appointment]:
     """Alice's deep tissue with Carol on Wednesday 10:00-11:00; the front desk opens the day at 11:05."""
     session = services.book(

@@ -328,8 +328,8 @@ ADMIN_SITE: dict[str, Probe] = {
     "admin/r/<path:content_type_id>/<path:object_id>/": Probe(
         "/admin/r/{therapist_content_type}/{therapist_a}/", answers(ADMIN_LOGIN, front_desk=404, owner=404)
     ),
-    "admin/^(?P<app_label>auth|locations|therapists|booking|payments|waitlist|courses|clinic|otp_totp|otp_static)/$": Probe(
-        "/admin/booking/", ADMIN_STAFF
+    "admin/^(?P<app_label>auth|locations|therapists|booking|payments|waitlist|courses|clinic|otp_totp|otp_static)/$": (
+        Probe("/admin/booking/", ADMIN_STAFF)
     ),
     # The front desk may not see the auth app at all: its index is absent for them.
     "admin/(?P<url>.*)$": Probe("/admin/no-such-page/", answers(ADMIN_LOGIN, front_desk=404, owner=404)),
