@@ -211,6 +211,9 @@ class Charge(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     failure_message = models.CharField(max_length=300, blank=True)
+    # Set by the waiver of a session re-marked as attended, not by the staff's: only that waiver
+    # is undone when the session is marked no-show again (payments.services.record_no_show_fee).
+    waived_as_not_a_no_show = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -63,6 +63,15 @@ def _send_after_commit(kind: str, row_id: int) -> None:
     transaction.on_commit(lambda: sending.enqueue(kind, row_id))
 
 
+def _card_to_charge(appointment: Appointment, card: Card | None = None) -> tuple[str, Card | None, str]:
+    """Return the state, card and failure message of a charge to the saved card."""
+    card = card or policy.saved_card(appointment.patient_id)
+    if card is None or not policy.online_payments_on():
+        # Never forgotten: owed, for the front desk to collect or the patient to pay online.
+        return ChargeState.FAILED, card, "No card on file."
+    return ChargeState.PENDING, card, ""
+
+
 def _new_charge(
     *,
     appointment: Appointment,
@@ -78,10 +87,7 @@ def _new_charge(
 ) -> Charge:
     """Write a charge the appointment owes; hand a card charge to the sender after commit."""
     if method == Method.SAVED_CARD and state == ChargeState.PENDING:
-        card = card or policy.saved_card(appointment.patient_id)
-        if card is None or not policy.online_payments_on():
-            # Never forgotten: owed, for the front desk to collect or the patient to pay online.
-            state, failure_message = ChargeState.FAILED, "No card on file."
+        state, card, failure_message = _card_to_charge(appointment, card)
     charge = Charge.objects.create(
         appointment=appointment,
         kind=kind,
@@ -164,7 +170,10 @@ def _fee_after_deposit(appointment: Appointment, fee: Decimal, *, by: User, now:
         return fee - deposit.amount
     surplus = deposit.amount - fee
     if deposit.state == ChargeState.SUCCEEDED:
-        _new_refund(charge=deposit, amount=surplus, reason="Deposit above the fee", by=by, now=now)
+        # What is left of it above the fee: a session marked no-show again finds the surplus given back.
+        surplus = refundable(deposit) - fee
+        if surplus > 0:
+            _new_refund(charge=deposit, amount=surplus, reason="Deposit above the fee", by=by, now=now)
     elif deposit.state in (ChargeState.PENDING, ChargeState.FAILED, ChargeState.AWAITING_APPROVAL):
         # Not taken yet: it is lowered to the fee (a claimed one is being charged as it is).
         Charge.objects.filter(pk=deposit.pk, state=deposit.state).update(amount=fee, updated_at=now)
@@ -209,24 +218,63 @@ def record_no_show_fee(*, appointment: Appointment, by: User, now: datetime) -> 
     if terms is None or terms.no_show_fee <= 0:
         return None
     existing = Charge.objects.filter(appointment=appointment, kind=ChargeKind.NO_SHOW_FEE).first()
-    if existing is not None:
-        return existing  # marked no-show again: the fee exists once
+    reinstating = existing is not None and existing.state == ChargeState.WAIVED and existing.waived_as_not_a_no_show
+    if existing is not None and not reinstating:
+        return existing  # marked no-show again: the fee exists once, paid, owed, or waived by the staff
     due = _fee_after_deposit(appointment, terms.no_show_fee, by=by, now=now)
     if due <= 0:
-        return None
+        return existing
     state = ChargeState.AWAITING_APPROVAL if terms.no_show_needs_approval else ChargeState.PENDING
+    if existing is not None:
+        return _reinstate_no_show_fee(existing, amount=due, state=state, by=by, now=now)
     return _new_charge(appointment=appointment, kind=ChargeKind.NO_SHOW_FEE, amount=due, by=by, now=now, state=state)
+
+
+def _reinstate_no_show_fee(charge: Charge, *, amount: Decimal, state: str, by: User, now: datetime) -> Charge:
+    """Make the fee waived as "Not a no-show" due again: the same row (one per appointment and kind)."""
+    card, failure_message = None, ""
+    if state == ChargeState.PENDING:
+        state, card, failure_message = _card_to_charge(charge.appointment)
+    updated = Charge.objects.filter(pk=charge.pk, state=ChargeState.WAIVED, waived_as_not_a_no_show=True).update(
+        state=state,
+        amount=amount,
+        method=Method.SAVED_CARD,
+        card=card,
+        card_last4=card.last4 if card else "",
+        failure_message=failure_message,
+        claimed_at=None,
+        waived_as_not_a_no_show=False,
+        updated_at=now,
+    )
+    charge.refresh_from_db()
+    if not updated:
+        return charge
+    if state == ChargeState.PENDING:
+        _send_after_commit("charge", charge.pk)
+    _event(
+        Kind.CHARGE_OWED,
+        charge.appointment,
+        by=by,
+        summary=f"{policy.describe(charge)} due again (marked no-show again): {charge.get_state_display()}",
+        now=now,
+        charge=charge.pk,
+        amount=str(charge.total),
+        state=state,
+    )
+    return charge
 
 
 def waive_unsent_fee(*, appointment: Appointment, by: User, now: datetime) -> None:
     """Waive a no-show fee not yet charged (the session was not a no-show after all)."""
     for charge in Charge.objects.filter(appointment=appointment, kind=ChargeKind.NO_SHOW_FEE):
         if charge.state in (ChargeState.AWAITING_APPROVAL, ChargeState.PENDING, ChargeState.FAILED):
-            _waive(charge, by=by, reason="Not a no-show", now=now)
+            _waive(charge, by=by, reason="Not a no-show", now=now, as_not_a_no_show=True)
 
 
-def _waive(charge: Charge, *, by: User | None, reason: str, now: datetime) -> bool:
-    updated = Charge.objects.filter(pk=charge.pk, state=charge.state).update(state=ChargeState.WAIVED, updated_at=now)
+def _waive(charge: Charge, *, by: User | None, reason: str, now: datetime, as_not_a_no_show: bool = False) -> bool:
+    updated = Charge.objects.filter(pk=charge.pk, state=charge.state).update(
+        state=ChargeState.WAIVED, waived_as_not_a_no_show=as_not_a_no_show, updated_at=now
+    )
     if updated:
         _event(
             Kind.CHARGE_WAIVED,
