@@ -6,6 +6,7 @@ The write side (`booking.services`) calls them under its locks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from booking import rooms
-from booking.availability import HOURS_FIELDS, find_slots, offering_hours, working_windows
+from booking.availability import HOURS_FIELDS, Slot, find_slots, offering_hours, working_windows
 from booking.exceptions import (
     InvalidBooking,
     PatientBusy,
@@ -27,6 +28,11 @@ from booking.models import ACTIVE_STATUSES, Appointment, MassageType, Status
 from clinic import dates
 from clinic.models import User
 from therapists.models import Therapist, TimeOff
+
+JUST_TAKEN = "Sorry, that time was just taken. Please choose another slot."
+NO_ROOM_LEFT = "Sorry, no treatment room is free at that time any more. Please choose another slot."
+# Replaced by the nearest free times when a refusal can offer them.
+_CHOOSE_ANOTHER = "Please choose another slot."
 
 
 def is_staff(user: User | None) -> bool:
@@ -93,7 +99,15 @@ def check_slot(
         .values_list(*HOURS_FIELDS, "off", "clash")
     )
     if any(row[-1] for row in rows):
-        raise SlotTaken("Sorry, that time was just taken. Please choose another slot.")
+        raise offering_nearest(
+            SlotTaken(JUST_TAKEN),
+            therapist=therapist,
+            massage_type=massage_type,
+            start=start,
+            now=now,
+            staff=staff,
+            ignoring=ignoring,
+        )
     grid = timedelta(minutes=settings.BOOKING_SLOT_GRID_MINUTES)
     fits: set[int] = set()
     for _, location_id, zone_name, weekday, _, _, time_off, _ in rows:
@@ -134,10 +148,32 @@ def _check_slot_by_search(
 ) -> tuple[datetime, datetime, int]:
     """Check the start against `find_slots`' answer for its days: the location of two, or the reason for a refusal."""
     end, blocked_until = massage_type.span(start)
+    free = _free_around(
+        therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff, ignoring=ignoring
+    )
+    slot = next((slot for slot in free if slot.start == start), None)
+    if slot is None:
+        same_day = _same_day(free, start)
+        if rooms.no_room_left(therapist=therapist, massage_type=massage_type, start=start, end=end, ignoring=ignoring):
+            raise with_nearest(SlotTaken(NO_ROOM_LEFT), therapist=therapist, start=start, free=same_day)
+        raise SlotUnavailable(unavailable_message(therapist, massage_type, start, same_day))
+    return end, blocked_until, slot.location_id
+
+
+def _free_around(
+    *,
+    therapist: Therapist,
+    massage_type: MassageType,
+    start: datetime,
+    now: datetime,
+    staff: bool,
+    ignoring: int | None,
+) -> list[Slot]:
+    """Return `find_slots`' answer for the start's day and a day either side (the staff's rules for staff)."""
     # A day either side: the therapist's locations may keep other zones than the clinic's,
     # whose calendar date differs near midnight.
     day = timezone.localdate(start)
-    free = find_slots(
+    return find_slots(
         massage_type,
         day - timedelta(days=1),
         day + timedelta(days=1),
@@ -148,13 +184,28 @@ def _check_slot_by_search(
         horizon=max(settings.BOOKING_HORIZON, start - now) if staff else None,
         ignoring=ignoring,
     )
-    slot = next((slot for slot in free if slot.start == start), None)
-    if slot is None:
-        if rooms.no_room_left(therapist=therapist, massage_type=massage_type, start=start, end=end, ignoring=ignoring):
-            raise SlotTaken("Sorry, no treatment room is free at that time any more. Please choose another slot.")
-        same_day = [slot.start for slot in free if timezone.localdate(slot.start) == day]
-        raise SlotUnavailable(unavailable_message(therapist, massage_type, start, same_day))
-    return end, blocked_until, slot.location_id
+
+
+def _same_day(free: Iterable[Slot], start: datetime) -> list[datetime]:
+    """Return the free starts on the start's day in the clinic's zone."""
+    day = timezone.localdate(start)
+    return [slot.start for slot in free if timezone.localdate(slot.start) == day]
+
+
+def nearest_times(start: datetime, free: Iterable[datetime]) -> list[datetime]:
+    """Return the free starts nearest the start: the last one before it and the first one after it."""
+    starts = list(free)
+    before = [moment for moment in starts if moment < start]
+    after = [moment for moment in starts if moment > start]
+    return ([max(before)] if before else []) + ([min(after)] if after else [])
+
+
+def nearest_times_sentence(therapist: Therapist, nearest: list[datetime]) -> str:
+    """Return the sentence offering the nearest free times, or saying the therapist has none that day."""
+    if nearest:
+        times = " or ".join(dates.clock(moment) for moment in nearest)
+        return f"The nearest free times that day are {times}."
+    return f"{therapist} has no free time that day."
 
 
 def unavailable_message(therapist: Therapist, massage_type: MassageType, start: datetime, free: list[datetime]) -> str:
@@ -167,15 +218,32 @@ def unavailable_message(therapist: Therapist, massage_type: MassageType, start: 
         message = f"Sessions start on the {grid}-minute grid ({grid_times}, ...)."
     else:
         message = f"{therapist} is not available for a {massage_type.duration_minutes}-minute session at that time."
-    before = [moment for moment in free if moment < start]
-    after = [moment for moment in free if moment > start]
-    nearest = ([max(before)] if before else []) + ([min(after)] if after else [])
-    if nearest:
-        times = " or ".join(dates.clock(moment) for moment in nearest)
-        message += f" The nearest free times that day are {times}."
-    else:
-        message += f" {therapist} has no free time that day."
-    return message
+    return f"{message} {nearest_times_sentence(therapist, nearest_times(start, free))}"
+
+
+def with_nearest(refused: SlotTaken, *, therapist: Therapist, start: datetime, free: Iterable[datetime]) -> SlotTaken:
+    """Return the refusal offering the free starts nearest the refused one, in its message and by the start field."""
+    nearest = nearest_times(start, free)
+    sentence = nearest_times_sentence(therapist, nearest)
+    reason = refused.message.removesuffix(_CHOOSE_ANOTHER).rstrip()
+    return SlotTaken(f"{reason} {sentence}", fields={**refused.fields, "start": sentence}, nearest=nearest)
+
+
+def offering_nearest(
+    refused: SlotTaken,
+    *,
+    therapist: Therapist,
+    massage_type: MassageType,
+    start: datetime,
+    now: datetime,
+    staff: bool,
+    ignoring: int | None = None,
+) -> SlotTaken:
+    """Return the refusal offering the nearest free starts that day, as `find_slots` reads them now."""
+    free = _free_around(
+        therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff, ignoring=ignoring
+    )
+    return with_nearest(refused, therapist=therapist, start=start, free=_same_day(free, start))
 
 
 class Standing(NamedTuple):

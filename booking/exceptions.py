@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 
 class BookingError(Exception):
     """A booking rule refused the change. Nothing was written."""
@@ -23,9 +26,19 @@ class InvalidBooking(BookingError):
 
 
 class SlotTaken(BookingError):
-    """Someone else holds the slot (or part of it, buffers included)."""
+    """Someone else holds the slot (or part of it, buffers included).
+
+    `nearest` is the free starts nearest it that day once read (booking.checks.with_nearest),
+    None while the refusal offers none.
+    """
 
     code = "slot_taken"
+
+    def __init__(
+        self, message: str, *, fields: dict[str, str] | None = None, nearest: Sequence[datetime] | None = None
+    ) -> None:
+        super().__init__(message, fields=fields)
+        self.nearest = None if nearest is None else tuple(nearest)
 
 
 class PatientBusy(BookingError):

@@ -21,9 +21,9 @@ from django.utils import timezone
 from audit import log as history
 from audit.models import Kind
 from booking import checks, locks, outbox, rooms, signals, stamps
-from booking.exceptions import InvalidBooking, InvalidTransition, NotAllowed
+from booking.exceptions import InvalidBooking, InvalidTransition, NotAllowed, SlotTaken
 from booking.models import Appointment, MassageType, Status
-from booking.services import INTAKE_FIELDS, IntakeData, _as_slot_taken, _event
+from booking.services import INTAKE_FIELDS, IntakeData, _as_slot_taken, _event, _needs_nearest, _take_slot
 from clinic.models import User
 from therapists.models import Therapist
 
@@ -34,7 +34,6 @@ class HoldGone(InvalidTransition):
     code = "offer_gone"
 
 
-@transaction.atomic
 def hold(
     *,
     patient: User,
@@ -44,51 +43,75 @@ def hold(
     expires_at: datetime,
     now: datetime,
 ) -> Appointment:
-    """Keep the slot for the patient until `expires_at`, or raise a BookingError (taken, patient busy, limits)."""
-    if expires_at <= now:
-        raise InvalidBooking("A hold must end in the future.", fields={"expires_at": "Give a later time."})
-    checks.check_offer(therapist=therapist, massage_type=massage_type)
-    # The patient's rules, not the clinic's: whoever offers it, the patient books online.
-    checks.check_start(start=start, now=now, staff=False)
-    # book's locks, in one statement (booking.locks' order).
-    _, confirmed_at = locks.lock_for_booking(therapist.pk, patient_id=patient.pk)
-    end, blocked_until = massage_type.span(start)
-    standing = checks.patient_standing(patient_id=patient.pk, start=start, end=end, now=now)
-    # Offer only what the patient could accept.
-    checks.check_patient_limits(
-        patient_id=patient.pk, email_confirmed=confirmed_at is not None, now=now, held=standing.held
-    )
-    end, blocked_until, location_id = checks.check_slot(
-        therapist=therapist, massage_type=massage_type, start=start, now=now, staff=False
-    )
-    checks.check_patient_free(patient_id=patient.pk, start=start, end=end, staff=False, busy=standing.busy)
-    room = rooms.take_room(massage_type=massage_type, location_id=location_id, start=start, blocked_until=blocked_until)
-    # No savepoint: a violation ends this atomic hold as SlotTaken (see booking.services.book).
+    """Keep the slot for the patient until `expires_at`, or raise a BookingError (taken, patient busy, limits).
+
+    A taken slot's SlotTaken offers the nearest free times that day.
+    """
     try:
-        held = Appointment.objects.create(
-            patient=patient,
-            therapist=therapist,
-            massage_type=massage_type,
-            room=room,
-            start=start,
-            end=end,
-            blocked_until=blocked_until,
-            price=massage_type.price,
-            status=Status.HELD,
-            hold_expires_at=expires_at,
+        return _hold(
+            patient=patient, therapist=therapist, massage_type=massage_type, start=start, expires_at=expires_at, now=now
         )
-    except IntegrityError as exc:
-        raise _as_slot_taken(exc) from exc
-    return held
+    except SlotTaken as refused:
+        if not _needs_nearest(refused):
+            raise
+        raise checks.offering_nearest(
+            refused, therapist=therapist, massage_type=massage_type, start=start, now=now, staff=False
+        ) from refused
 
 
 @transaction.atomic
+def _hold(
+    *,
+    patient: User,
+    therapist: Therapist,
+    massage_type: MassageType,
+    start: datetime,
+    expires_at: datetime,
+    now: datetime,
+) -> Appointment:
+    if expires_at <= now:
+        raise InvalidBooking("A hold must end in the future.", fields={"expires_at": "Give a later time."})
+    checks.check_offer(therapist=therapist, massage_type=massage_type)
+    # The patient's rules, not the clinic's: whoever offers it, the patient books online (and
+    # only what they could accept is offered).
+    checks.check_start(start=start, now=now, staff=False)
+    return _take_slot(
+        patient=patient,
+        therapist=therapist,
+        massage_type=massage_type,
+        start=start,
+        now=now,
+        staff=False,
+        held_until=expires_at,
+    )
+
+
 def confirm_hold(
     *, appointment: Appointment, by: User, intake: IntakeData | None = None, now: datetime | None = None
 ) -> Appointment:
-    """Book the held slot for its patient with the intake, as `book` would, or raise (HoldGone when it ran out)."""
+    """Book the held slot for its patient with the intake, as `book` would, or raise (HoldGone when it ran out).
+
+    A taken slot's SlotTaken offers the nearest free times that day.
+    """
     now = now or timezone.now()
-    intake = intake or IntakeData()
+    try:
+        return _confirm_hold(appointment=appointment, by=by, intake=intake or IntakeData(), now=now)
+    except SlotTaken as refused:
+        if not _needs_nearest(refused):
+            raise
+        raise checks.offering_nearest(
+            refused,
+            therapist=appointment.therapist,
+            massage_type=appointment.massage_type,
+            start=appointment.start,
+            now=now,
+            staff=False,
+            ignoring=appointment.pk,
+        ) from refused
+
+
+@transaction.atomic
+def _confirm_hold(*, appointment: Appointment, by: User, intake: IntakeData, now: datetime) -> Appointment:
     errors = intake.errors()
     if errors:
         raise InvalidBooking("Please check the intake answers.", fields=errors)

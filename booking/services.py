@@ -2,7 +2,9 @@
 
 Every function is one atomic transaction, raises a domain exception from
 `booking.exceptions` when a rule refuses, and records its notices in the outbox in the
-same transaction.
+same transaction. `book` and `reschedule` wrap theirs: a SlotTaken from the exclusion
+constraint (a true race, its transaction aborted) learns the nearest free times after the
+rollback, so every taken slot's refusal offers them.
 """
 
 from __future__ import annotations
@@ -68,7 +70,6 @@ class IntakeData:
         return cls(**{name: getattr(appointment, name) for name in INTAKE_FIELDS})
 
 
-@transaction.atomic
 def book(
     *,
     patient: User,
@@ -81,13 +82,45 @@ def book(
     series: UUID | None = None,
     now: datetime | None = None,
 ) -> Appointment:
-    """Reserve the slot for the patient, or raise SlotTaken (or another BookingError).
+    """Reserve the slot for the patient, or raise SlotTaken offering the nearest free times (or another BookingError).
 
     The service chooses the room (booking.rooms); staff may name one instead. Sessions booked
     as one course share a `series`: the course counts once towards the patient's limit.
     """
     now = now or timezone.now()
-    intake = intake or IntakeData()
+    try:
+        return _book(
+            patient=patient,
+            therapist=therapist,
+            massage_type=massage_type,
+            start=start,
+            intake=intake or IntakeData(),
+            by=by,
+            room=room,
+            series=series,
+            now=now,
+        )
+    except SlotTaken as refused:
+        if not _needs_nearest(refused):
+            raise
+        raise checks.offering_nearest(
+            refused, therapist=therapist, massage_type=massage_type, start=start, now=now, staff=checks.is_staff(by)
+        ) from refused
+
+
+@transaction.atomic
+def _book(
+    *,
+    patient: User,
+    therapist: Therapist,
+    massage_type: MassageType,
+    start: datetime,
+    intake: IntakeData,
+    by: User | None,
+    room: Room | None,
+    series: UUID | None,
+    now: datetime,
+) -> Appointment:
     staff = checks.is_staff(by)
     errors = intake.errors()
     if errors:
@@ -96,7 +129,50 @@ def book(
         raise NotAllowed("The clinic chooses the room.")
     checks.check_offer(therapist=therapist, massage_type=massage_type)
     checks.check_start(start=start, now=now, staff=staff)
+    appointment = _take_slot(
+        patient=patient,
+        therapist=therapist,
+        massage_type=massage_type,
+        start=start,
+        now=now,
+        staff=staff,
+        intake=intake,
+        room=room,
+        series=series,
+    )
+    outbox.record_booked(appointment, now=now)
+    _event(
+        Kind.BOOKED,
+        appointment,
+        by=by or patient,
+        summary=f"{massage_type} with {therapist}, {history.when(start)}" + (" (by the clinic)" if staff else ""),
+        now=now,
+        start=timezone.localtime(start).isoformat(),
+        therapist=therapist.pk,
+    )
+    signals.booked.send(Appointment, appointment=appointment, by=by or patient, staff=staff, now=now)
+    return appointment
 
+
+def _take_slot(
+    *,
+    patient: User,
+    therapist: Therapist,
+    massage_type: MassageType,
+    start: datetime,
+    now: datetime,
+    staff: bool,
+    intake: IntakeData | None = None,
+    room: Room | None = None,
+    series: UUID | None = None,
+    held_until: datetime | None = None,
+) -> Appointment:
+    """Check the patient and the slot under book's locks, choose the room and insert the session, or raise.
+
+    Shared by `book` and `booking.holds.hold` (`held_until`: a hold); the caller's transaction
+    holds it. Staff keep the clinic's rules: no limits on the patient, the staff's notice and horizon.
+    """
+    intake = intake or IntakeData()
     # Serialise bookings per therapist, then per location (the room's choice), then per patient
     # (the limits on the patient and their other sessions): one statement. The address's
     # confirmation is read under the lock: it may be newer.
@@ -114,21 +190,23 @@ def book(
         therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff
     )
     checks.check_patient_free(patient_id=patient.pk, start=start, end=end, staff=staff, busy=standing.busy)
-    room = rooms.take_room(
+    chosen = rooms.take_room(
         massage_type=massage_type, location_id=location_id, start=start, blocked_until=blocked_until, wanted=room
     )
-    # No savepoint around the insert: a violation ends this whole (atomic) booking as SlotTaken,
-    # and no statement runs between catching it and leaving.
+    # No savepoint around the insert: a violation ends the caller's whole (atomic) transaction
+    # as SlotTaken, and no statement runs between catching it and leaving.
     try:
-        appointment = Appointment.objects.create(
+        return Appointment.objects.create(
             patient=patient,
             therapist=therapist,
             massage_type=massage_type,
-            room=room,
+            room=chosen,
             start=start,
             end=end,
             blocked_until=blocked_until,
             price=massage_type.price,
+            status=Status.CONFIRMED if held_until is None else Status.HELD,
+            hold_expires_at=held_until,
             focus_areas=intake.focus_areas,
             pain_level=intake.pain_level,
             pressure=intake.pressure,
@@ -139,18 +217,17 @@ def book(
         )
     except IntegrityError as exc:
         raise _as_slot_taken(exc) from exc
-    outbox.record_booked(appointment, now=now)
-    _event(
-        Kind.BOOKED,
-        appointment,
-        by=by or patient,
-        summary=f"{massage_type} with {therapist}, {history.when(start)}" + (" (by the clinic)" if staff else ""),
-        now=now,
-        start=timezone.localtime(start).isoformat(),
-        therapist=therapist.pk,
-    )
-    signals.booked.send(Appointment, appointment=appointment, by=by or patient, staff=staff, now=now)
-    return appointment
+
+
+def _needs_nearest(refused: SlotTaken) -> bool:
+    """Return whether the refusal still lacks the nearest free times, and they can be read now.
+
+    The exclusion constraint's refusal has none: its transaction was aborted, so they are read
+    after the rollback (a fresh read of the primary), or inside a caller's transaction once
+    rolled back to the service's savepoint. A refusal of the room staff named is about that
+    room, not the time.
+    """
+    return refused.nearest is None and "room" not in refused.fields and not transaction.get_connection().needs_rollback
 
 
 def _holds_series(*, patient_id: int, series: UUID, now: datetime) -> bool:
@@ -179,7 +256,7 @@ def _event(
 def _as_slot_taken(exc: IntegrityError) -> Exception:
     """Turn the exclusion constraint's violation into SlotTaken; leave any other error alone."""
     if getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
-        return SlotTaken("Sorry, that time was just taken. Please choose another slot.")
+        return SlotTaken(checks.JUST_TAKEN)
     return exc
 
 
@@ -265,7 +342,6 @@ def cancel(
     return locked
 
 
-@transaction.atomic
 def reschedule(
     *,
     appointment: Appointment,
@@ -277,9 +353,36 @@ def reschedule(
 ) -> Appointment:
     """Move the appointment to another free slot; if it is taken, the old booking stays as it was.
 
-    It keeps its room when that is still free; staff may name another.
+    It keeps its room when that is still free; staff may name another. A taken slot's
+    SlotTaken offers the nearest free times that day.
     """
     now = now or timezone.now()
+    try:
+        return _reschedule(appointment=appointment, by=by, start=start, therapist=therapist, room=room, now=now)
+    except SlotTaken as refused:
+        if not _needs_nearest(refused):
+            raise
+        raise checks.offering_nearest(
+            refused,
+            therapist=therapist or appointment.therapist,
+            massage_type=appointment.massage_type,
+            start=start,
+            now=now,
+            staff=checks.is_staff(by) and checks.acts_for_clinic(by, appointment),
+            ignoring=appointment.pk,
+        ) from refused
+
+
+@transaction.atomic
+def _reschedule(
+    *,
+    appointment: Appointment,
+    by: User,
+    start: datetime,
+    therapist: Therapist | None,
+    room: Room | None,
+    now: datetime,
+) -> Appointment:
     # Both therapists (the one it leaves and the one it goes to), the patient (their other
     # sessions cannot change under the check), then the appointment: booking.locks' order.
     held, _ = locks.lock_for_booking(
