@@ -122,7 +122,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
         "min_size": env.int("DATABASE_POOL_MIN", default=2),
         "max_size": env.int("DATABASE_POOL_MAX", default=8),
         "timeout": 10,
+        # A connection handed out within these seconds is not tested first (clinic/postgresql/base.py).
+        "check_after": env.float("DATABASE_POOL_CHECK_AFTER", default=5.0),
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, reading timestamps with psycopg's compiled loader (clinic/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "clinic.postgresql"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A PostgreSQL read replica of the primary, if any: only clinic.db_router.replica_reads()
@@ -136,6 +141,8 @@ if env.str("DATABASE_REPLICA_URL", default=""):
         # The test suite reads the primary through this alias; tests/multi_machine starts a real replica.
         "TEST": {"MIRROR": "default"},
     }
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["ENGINE"] = "clinic.postgresql"
 DATABASE_ROUTERS = ["clinic.db_router.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
