@@ -97,7 +97,7 @@ def _reconcile_charge(charge: Charge) -> str:
 def _intent_of(charge: Charge) -> Intent | None:
     if charge.provider_id:
         return gateway.retrieve_intent(charge.provider_id)
-    return gateway.find_intent(charge_id=charge.pk, attempt=charge.attempts)
+    return gateway.find_intent(charge_id=charge.pk, attempt=charge.attempts, since=charge.created_at)
 
 
 def _reconcile_refund(refund: Refund) -> str:
