@@ -5,6 +5,7 @@ import {
   apiClient,
   cookieValue,
   documentCsrfToken,
+  errorText,
   isSlotGone,
   items,
   pageConfig,
@@ -219,5 +220,23 @@ describe("pageConfig", () => {
 
   test("is empty when the page has no such element", () => {
     assert.deepEqual(pageConfig("missing", { getElementById: () => null }), {});
+  });
+});
+
+describe("errorText", () => {
+  test("says each field message once: one the message already holds is not repeated", () => {
+    const nearest = "The nearest free times that day are 9:15 AM or 1:00 PM.";
+    assert.equal(
+      errorText(`Sorry, that time was just taken. ${nearest}`, [nearest]),
+      `Sorry, that time was just taken. ${nearest}`,
+    );
+  });
+
+  test("adds the field messages the message does not hold, in order, skipping empty ones", () => {
+    assert.equal(
+      errorText("Please check the highlighted fields.", ["Give a reason.", "", "Pick a card."]),
+      "Please check the highlighted fields. Give a reason. Pick a card.",
+    );
+    assert.equal(errorText("", ["Give a reason.", "Give a reason."]), "Give a reason.");
   });
 });

@@ -1,6 +1,6 @@
 // Step 5: check the summary and confirm; when the slot went meanwhile, offer the nearest free times.
 
-import { isSlotGone } from "../lib/api.js";
+import { errorText, isSlotGone } from "../lib/api.js";
 import { addDays } from "../lib/dates.js";
 import { $, el, radioOption } from "../lib/dom.js";
 import { intakePayload, intakeRows, splitFieldErrors } from "../lib/intake.js";
@@ -178,6 +178,6 @@ export async function confirmBooking(page) {
     reveal("intake", { focus: false });
     showError("intake-error", error.message);
   }
-  showError("confirm-error", [error.message, ...fields.other].join(" "));
+  showError("confirm-error", errorText(error.message, fields.other));
   $("confirm-error").focus();
 }

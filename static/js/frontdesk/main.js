@@ -2,7 +2,7 @@
 // booking form, moving (drag and drop, or M then Enter), cancelling, outcomes and history,
 // and a short poll that swaps in the fresh grid when someone else changes the day.
 
-import { apiClient, documentCsrfToken, pageConfig } from "../lib/api.js";
+import { apiClient, documentCsrfToken, errorText, pageConfig } from "../lib/api.js";
 import { $, createAnnouncer, el } from "../lib/dom.js";
 import {
   bookingGaps,
@@ -242,8 +242,7 @@ async function submitBooking(event) {
   const body = bookingPayload({ cell: cellFacts(openCell), location: config.location, intake, ...choice });
   const answer = await api.post(config.urls.book, body);
   if (!answer.ok) {
-    const fields = Object.values(answer.error.fields || {});
-    $("fd-book-error").textContent = [answer.error.message, ...fields].join(" ");
+    $("fd-book-error").textContent = errorText(answer.error.message, Object.values(answer.error.fields || {}));
     refresh();
     return;
   }

@@ -2,6 +2,7 @@
 // (cash, the card terminal or the saved card, with a tip), refunds with a reason, and the no-show
 // fee waiting for the desk. Every change is one call of the calendar's JSON endpoints.
 
+import { errorText } from "../lib/api.js";
 import { $, el } from "../lib/dom.js";
 import { chargeLine, paidMessage, paymentBody, refundBody } from "./ledger.js";
 
@@ -127,7 +128,7 @@ export function createMoneyPanel({ api, urls, announce }) {
     error("");
     const answer = await api.post(url, body);
     if (!answer.ok) {
-      error([answer.error.message, ...Object.values(answer.error.fields || {})].join(" "));
+      error(errorText(answer.error.message, Object.values(answer.error.fields || {})));
       return null;
     }
     ledger = answer.data;

@@ -53,6 +53,18 @@ export async function readAnswer(response) {
   return { ok: false, status: response.status, data, error };
 }
 
+/**
+ * Return an error's message with its field messages, each said once: a field's message the
+ * main message already holds (a taken slot's nearest free times, say) is not repeated.
+ */
+export function errorText(message, fieldMessages = []) {
+  const said = [message];
+  for (const text of fieldMessages) {
+    if (text && !said.some((earlier) => earlier.includes(text))) said.push(text);
+  }
+  return said.filter(Boolean).join(" ");
+}
+
 /** Tell whether a failed answer says the chosen slot was taken or is no longer free. */
 export function isSlotGone(answer) {
   return !answer.ok && answer.status === 409 && SLOT_GONE_CODES.has(answer.error.code);
