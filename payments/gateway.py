@@ -233,15 +233,22 @@ def find_intent(*, charge_id: int, attempt: int, since: datetime) -> Intent | No
     outage), and "not found" here sends the attempt again, a second charge if it had been
     made. Not a `customer` or `created` filter on the list: localstripe, which the suite
     runs against, takes neither for PaymentIntents (only limit and starting_after; it has
-    no search either). It also lists them oldest first: there the scan stops at once when
-    its oldest PaymentIntent is past the bound, which a test session, shorter than
-    LOOK_BACK, never sees with the real clock.
+    no search either). It also lists them oldest first, so an old PaymentIntent ends the
+    scan only once the list has been seen to go back in time (a later item strictly older
+    than the one before it): in Stripe's order that is the first old one or the one after,
+    in localstripe's the old ones are passed over and the scan reads to the end.
     """
     oldest = int((since - LOOK_BACK).timestamp())
+    before: int | None = None
     for found in client().v1.payment_intents.list(params={"limit": 100}).auto_paging_iter():
         obj = _plain(found)
-        if obj["created"] < oldest:
-            return None
+        created = int(obj["created"])
+        descending = before is not None and created < before
+        before = created
+        if created < oldest:
+            if descending:
+                return None
+            continue
         metadata = obj.get("metadata") or {}
         if metadata.get("charge") == str(charge_id) and metadata.get("attempt") == str(attempt):
             return _intent(obj)

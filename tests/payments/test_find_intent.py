@@ -7,6 +7,7 @@ ids are handed out again) is not that attempt.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,6 +72,22 @@ def test_a_clock_ahead_of_stripes_by_less_than_the_look_back_still_finds_the_att
     since = created_at(made) + gateway.LOOK_BACK - timedelta(minutes=1)
 
     found = gateway.find_intent(charge_id=UNUSED_CHARGE_ID + 1, attempt=1, since=since)
+
+    assert found is not None
+    assert found.provider_id == made["id"]
+
+
+def test_older_payment_intents_listed_before_the_attempt_do_not_end_the_scan(payments_on: str) -> None:
+    # localstripe lists oldest first: an older PaymentIntent comes before the attempt.
+    older = intent_at_stripe(payments_on, charge_id=UNUSED_CHARGE_ID + 3, attempt=1)
+    while int(time.time()) <= older["created"]:  # Stripe's times are whole seconds
+        time.sleep(0.05)
+    made = intent_at_stripe(payments_on, charge_id=UNUSED_CHARGE_ID + 4, attempt=1)
+    assert made["created"] > older["created"]
+    # Our clock ahead by the whole look-back: the older one is past the bound, the attempt on it.
+    since = created_at(made) + gateway.LOOK_BACK
+
+    found = gateway.find_intent(charge_id=UNUSED_CHARGE_ID + 4, attempt=1, since=since)
 
     assert found is not None
     assert found.provider_id == made["id"]
