@@ -188,8 +188,9 @@ def floor_rows(massage: Any, therapist_ids: list[int] | None, first_day: date, l
     """Run the engine's four queries and materialise their rows, computing nothing."""
     from django.db.models import FilteredRelation, Q
 
-    from booking.availability import clinic_day_bounds, suitable_rooms
+    from booking.availability import clinic_day_bounds
     from booking.models import Appointment
+    from booking.slot_reads import suitable_rooms
     from therapists.models import Therapist, TimeOff, WorkingHours
 
     range_start, range_end = clinic_day_bounds(first_day, last_day)

@@ -6,7 +6,8 @@ massage needs is free for the session and its buffer (the buffer is the room's t
 
 Four queries whatever the number of therapists, rooms or days (working hours with their
 location's zone, time off, suitable rooms with their closures, the appointments of those
-therapists or in those rooms); everything else is interval arithmetic in memory. Which days are
+therapists or in those rooms: booking.slot_reads); everything else is interval arithmetic
+in memory. Which days are
 open at all is booking.opening.
 """
 
@@ -21,13 +22,14 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, FilteredRelation, Model, OuterRef, Q, QuerySet
+from django.db.models import Model
 from django.utils import timezone
 
+from booking import slot_reads
 from booking.intervals import Interval, grid_starts, intersect, merge, subtract
-from booking.models import Appointment, MassageType
-from locations.models import Location, Room, RoomFeature, RoomQuerySet
-from therapists.models import Therapist, TimeOff, WorkingHours, local_span
+from booking.models import MassageType
+from locations.models import Location
+from therapists.models import Therapist, WorkingHours, local_span
 
 _DAY = timedelta(days=1)
 # Datetimes count in whole microseconds, so the starts s <= last are exactly the s < last + 1 µs:
@@ -102,47 +104,13 @@ def weekly_spans(therapist_ids: list[int]) -> WeeklySpans:
 def time_off_between(therapist_ids: list[int], start: datetime, end: datetime) -> dict[int, list[Interval]]:
     """Return each therapist's time off overlapping [start, end) (one query)."""
     time_off: dict[int, list[Interval]] = defaultdict(list)
-    for therapist_id, off_start, off_end in (
-        TimeOff.objects.filter(therapist_id__in=therapist_ids)
-        .overlapping(start, end)
-        .order_by()
-        .values_list("therapist_id", "start", "end")
-    ):
+    for therapist_id, off_start, off_end in slot_reads.time_off(therapist_ids, start, end):
         time_off[therapist_id].append((off_start, off_end))
     return time_off
 
 
-def suitable_rooms(massage_type: MassageType | int, location_id: Location | int | None) -> RoomQuerySet:
-    """Return the active rooms at the location (at every location for None) with every feature the massage needs.
-
-    The needs are a subquery, so asking costs no query of its own: a room qualifies when
-    none of the type's needed features is missing from it.
-    """
-    has_it = Room.features.through.objects.filter(room_id=OuterRef(OuterRef("pk")), roomfeature_id=OuterRef("pk"))
-    missing = RoomFeature.objects.filter(massage_types=_pk(massage_type)).filter(~Exists(has_it))
-    rooms = Room.objects.active().filter(~Exists(missing))
-    return rooms if location_id is None else rooms.at(location_id)
-
-
 # therapist id -> location id -> weekday -> wall-clock spans at that location
 LocatedHours = dict[int, dict[int, dict[int, list[tuple[time, time]]]]]
-
-
-def offering_hours(
-    massage_type: MassageType, therapists: Iterable[Therapist | int] | None, location: Location | int | None
-) -> QuerySet[WorkingHours]:
-    """The working hours at active locations of the active therapists who offer the massage."""
-    rows = WorkingHours.objects.filter(
-        therapist__in=Therapist.objects.active().offering(massage_type), location__is_active=True
-    )
-    if therapists is not None:
-        rows = rows.filter(therapist_id__in=[_pk(t) for t in therapists])
-    if location is not None:
-        rows = rows.filter(location_id=_pk(location))
-    return rows.order_by()
-
-
-HOURS_FIELDS = ("therapist_id", "location_id", "location__time_zone", "weekday", "start", "end")
 
 
 def located_hours(
@@ -157,9 +125,10 @@ def located_hours(
     """
     hours: LocatedHours = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     zones: dict[int, ZoneInfo] = {}
-    for therapist_id, location_id, zone_name, weekday, start, end in offering_hours(
-        massage_type, therapists, location
-    ).values_list(*HOURS_FIELDS):
+    therapist_ids = None if therapists is None else [_pk(t) for t in therapists]
+    for therapist_id, location_id, zone_name, weekday, start, end in slot_reads.hours(
+        massage_type.pk, therapist_ids, None if location is None else _pk(location)
+    ):
         hours[therapist_id][location_id][weekday].append((start, end))
         zones[location_id] = ZoneInfo(zone_name)
     return hours, zones
@@ -273,41 +242,29 @@ def find_slots(
     # it, i.e. when the session [s, s + length) misses [its start - buffer, its end).
     room_busy: dict[int, list[Interval]] = {}
     rooms_at: dict[int, list[int]] = defaultdict(list)
-    rooms = (
-        suitable_rooms(massage_type, None)
-        .filter(location_id__in={location_id for week in hours.values() for location_id in week})
-        .annotate(
-            closure=FilteredRelation(
-                "closures", condition=Q(closures__start__lt=range_end + buffer, closures__end__gt=range_start)
-            )
-        )
-        .order_by()
-        .values_list("pk", "location_id", "closure__start", "closure__end")
+    rooms = slot_reads.rooms_with_closures(
+        massage_type.pk,
+        sorted({location_id for week in hours.values() for location_id in week}),
+        range_start,
+        range_end + buffer,
     )
     for room_id, location_id, closed_from, closed_until in rooms:
         if room_id not in room_busy:
             room_busy[room_id] = []
             rooms_at[location_id].append(room_id)
-        if closed_from is not None:
+        if closed_from is not None and closed_until is not None:
             room_busy[room_id].append((closed_from - buffer, closed_until))
     if not room_busy:
         return []
 
     busy: dict[int, list[Interval]] = defaultdict(list)
-    appointments = Appointment.objects.active().filter(
-        Q(therapist_id__in=therapist_ids) | Q(room_id__in=list(room_busy)),
-        start__lt=range_end + buffer,
-        blocked_until__gt=range_start,
-    )
-    if ignoring is not None:
-        appointments = appointments.exclude(pk=ignoring)
-    for therapist_id, room_id, booked_start, blocked_until in appointments.order_by().values_list(
-        "therapist_id", "room_id", "start", "blocked_until"
+    for therapist_id, in_room, booked_start, blocked_until in slot_reads.sessions(
+        therapist_ids, list(room_busy), range_start, range_end + buffer, ignoring
     ):
         span = (booked_start - buffer, blocked_until)
         busy[therapist_id].append(span)
-        if room_id in room_busy:
-            room_busy[room_id].append(span)
+        if in_room in room_busy:
+            room_busy[in_room].append(span)
 
     # The starts at which some suitable room is free, per location: each room's own starts
     # first, then their union (two rooms free back to back do not make a straddling start).

@@ -12,11 +12,11 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from booking import rooms
-from booking.availability import HOURS_FIELDS, Slot, find_slots, offering_hours, working_windows
+from booking import rooms, slot_reads
+from booking.availability import Slot, find_slots, working_windows
 from booking.exceptions import (
     InvalidBooking,
     PatientBusy,
@@ -24,10 +24,10 @@ from booking.exceptions import (
     SlotTaken,
     SlotUnavailable,
 )
-from booking.models import ACTIVE_STATUSES, Appointment, MassageType, Status
+from booking.models import Appointment, MassageType, Status
 from clinic import dates
 from clinic.models import User
-from therapists.models import Therapist, TimeOff
+from therapists.models import Therapist
 
 JUST_TAKEN = "Sorry, that time was just taken. Please choose another slot."
 NO_ROOM_LEFT = "Sorry, no treatment room is free at that time any more. Please choose another slot."
@@ -87,17 +87,7 @@ def check_slot(
     A refusal, or a start two locations could take, asks `find_slots` itself.
     """
     end, blocked_until = massage_type.span(start)
-    clashes = rooms.meeting(
-        Appointment.objects.active().filter(therapist_id=OuterRef("therapist_id")), start, blocked_until
-    )
-    if ignoring is not None:
-        clashes = clashes.exclude(pk=ignoring)
-    off = TimeOff.objects.filter(therapist_id=OuterRef("therapist_id")).overlapping(start, end)
-    rows = list(
-        offering_hours(massage_type, [therapist], None)
-        .annotate(off=Exists(off), clash=Exists(clashes))
-        .values_list(*HOURS_FIELDS, "off", "clash")
-    )
+    rows = slot_reads.hours_in_the_way(massage_type.pk, therapist.pk, start, end, blocked_until, ignoring)
     if any(row[-1] for row in rows):
         raise offering_nearest(
             SlotTaken(JUST_TAKEN),
@@ -257,17 +247,8 @@ def patient_standing(
     *, patient_id: int, start: datetime, end: datetime, now: datetime, ignoring: int | None = None
 ) -> Standing:
     """Return the patient's upcoming bookings (a course counts as one) and whether a session meets [start, end)."""
-    upcoming = Q(status=Status.CONFIRMED, start__gte=now)
-    # The session itself, not its buffer: the buffer turns the room over, the patient has left.
-    meets = Q(status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
-    if ignoring is not None:
-        meets &= ~Q(pk=ignoring)
-    counts = Appointment.objects.filter(patient_id=patient_id).aggregate(
-        singles=Count("pk", filter=upcoming & Q(series__isnull=True)),
-        courses=Count("series", distinct=True, filter=upcoming),
-        clashes=Count("pk", filter=meets),
-    )
-    return Standing(held=int(counts["singles"]) + int(counts["courses"]), busy=bool(counts["clashes"]))
+    singles, courses, clashes = slot_reads.patient_counts(patient_id, start, end, now, ignoring)
+    return Standing(held=singles + courses, busy=bool(clashes))
 
 
 def check_patient_free(

@@ -13,9 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, FilteredRelation, OuterRef, Q
-
-from booking.availability import HOURS_FIELDS, dates_between, offering_hours, suitable_rooms, working_windows
+from booking import slot_reads
+from booking.availability import dates_between, working_windows
 from booking.intervals import Interval, merge, subtract
 from booking.models import MassageType
 from locations.models import Location
@@ -60,16 +59,12 @@ def open_days(
     # that suits the massage.
     range_start = datetime.combine(first - _DAY, time(0), tzinfo=UTC)
     range_end = datetime.combine(last + _DAY * 2, time(0), tzinfo=UTC)
-    rows = (
-        offering_hours(massage_type, therapists, location)
-        .filter(Exists(suitable_rooms(massage_type, None).filter(location_id=OuterRef("location_id"))))
-        .annotate(
-            off=FilteredRelation(
-                "therapist__time_off",
-                condition=Q(therapist__time_off__start__lt=range_end, therapist__time_off__end__gt=range_start),
-            )
-        )
-        .values_list(*HOURS_FIELDS, "off__start", "off__end")
+    rows = slot_reads.hours_with_time_off(
+        massage_type.pk,
+        None if therapists is None else [t if isinstance(t, int) else t.pk for t in therapists],
+        location if location is None or isinstance(location, int) else location.pk,
+        range_start,
+        range_end,
     )
     hours: dict[int, dict[int, dict[int, set[tuple[time, time]]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(set))

@@ -24,9 +24,9 @@ from django.utils import timezone
 from audit import log as history
 from audit.models import Kind
 from booking import locks, signals
-from booking.availability import suitable_rooms
 from booking.exceptions import BookingError, InvalidBooking, NotAllowed, SlotTaken
 from booking.models import ACTIVE_STATUSES, Appointment, MassageType, Status
+from booking.slot_reads import suitable_rooms
 from clinic import dates
 from clinic.constraints import TsTzRange
 from clinic.models import User

@@ -20,9 +20,10 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from booking import services
-from booking.availability import find_slots, suitable_rooms
+from booking.availability import find_slots
 from booking.exceptions import BookingError
 from booking.models import Appointment, MassageType
+from booking.slot_reads import suitable_rooms
 from clinic import dates
 from clinic.errors import error_body
 from clinic.models import User, normalize_phone

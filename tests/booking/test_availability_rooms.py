@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from booking.availability import find_slots, suitable_rooms
+from booking.availability import find_slots
 from booking.opening import open_days
+from booking.slot_reads import suitable_rooms
 from tests.conftest import CLINIC_ZONE
 from tests.factories import (
     AppointmentFactory,
