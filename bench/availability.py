@@ -185,15 +185,35 @@ def seed(
 
 
 def floor_rows(massage: Any, therapist_ids: list[int] | None, first_day: date, last_day: date) -> None:
-    """Run the engine's four queries and materialise their rows, computing nothing."""
-    from django.db.models import FilteredRelation, Q
+    """Run the engine's four queries and materialise their rows, computing nothing.
 
+    The engine's own statements where the tree has them (booking.slot_reads), the querysets
+    the engine ran before that (a tree under bench/compare.py --bench-from current) otherwise.
+    """
     from booking.availability import clinic_day_bounds
-    from booking.models import Appointment
-    from booking.slot_reads import suitable_rooms
-    from therapists.models import Therapist, TimeOff, WorkingHours
 
     range_start, range_end = clinic_day_bounds(first_day, last_day)
+    try:
+        from booking import slot_reads
+    except ImportError:
+        _floor_rows_orm(massage, therapist_ids, range_start, range_end)
+        return
+    rows = slot_reads.hours(massage.pk, therapist_ids, None)
+    ids = list({row[0] for row in rows})
+    slot_reads.time_off(ids, range_start, range_end)
+    rooms = slot_reads.rooms_with_closures(
+        massage.pk, sorted({row[1] for row in rows}), range_start, range_end + massage.buffer
+    )
+    slot_reads.sessions(ids, list({room[0] for room in rooms}), range_start, range_end + massage.buffer, None)
+
+
+def _floor_rows_orm(massage: Any, therapist_ids: list[int] | None, range_start: Any, range_end: Any) -> None:
+    from django.db.models import FilteredRelation, Q
+
+    from booking.availability import suitable_rooms  # type: ignore[attr-defined]  # a tree before booking.slot_reads
+    from booking.models import Appointment
+    from therapists.models import Therapist, TimeOff, WorkingHours
+
     hours = WorkingHours.objects.filter(
         therapist__in=Therapist.objects.active().offering(massage), location__is_active=True
     )
