@@ -8,6 +8,7 @@ from django.conf import settings
 
 from booking.admin_forms import refusal_for
 from booking.availability import find_slots
+from booking.checks import nearest_times
 from booking.exceptions import BookingError, PatientBusy, SlotTaken, SlotUnavailable
 from booking.models import MassageType
 from clinic import dates
@@ -42,9 +43,7 @@ def nearest_free(
         horizon=staff_horizon(start, now),
         ignoring=ignoring,
     )
-    before = [slot.start for slot in free if slot.start < start]
-    after = [slot.start for slot in free if slot.start > start]
-    return ([max(before)] if before else []) + ([min(after)] if after else [])
+    return nearest_times(start, (slot.start for slot in free))
 
 
 def explain(
