@@ -18,7 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from booking import slot_reads
-from booking.models import MassageType, Status
+from booking.models import Appointment, MassageType, Status
 from tests.conftest import CLINIC_ZONE
 from tests.factories import (
     AppointmentFactory,
@@ -67,7 +67,7 @@ class Clinic:
         RoomClosureFactory(room=self.warm, start=START + timedelta(days=1), end=START + timedelta(days=2))
         RoomClosureFactory(room=self.warm, start=UNTIL + timedelta(days=1), end=UNTIL + timedelta(days=2))
         RoomClosureFactory(room=self.warm, start=START - timedelta(days=2), end=START - timedelta(days=1))
-        self.sessions = []
+        self.sessions: list[Appointment] = []
         for offset, therapist, room, status in (
             (timedelta(hours=9), self.ann, self.warm, Status.CONFIRMED),
             (timedelta(days=2, hours=14), self.bob, self.cold, Status.HELD),
