@@ -4,10 +4,11 @@ A start is offered when the therapist works then at some location, is free (no t
 no session of their own), and at least one active room there that has every feature the
 massage needs is free for the session and its buffer (the buffer is the room's turnover).
 
-Four queries whatever the number of therapists, rooms or days (working hours with their
-location's zone, time off, suitable rooms with their closures, the appointments of those
-therapists or in those rooms: booking.slot_reads); everything else is interval arithmetic
-in memory. Which days are
+Four queries whatever the number of therapists, rooms or days (booking.slot_reads: working
+hours with their location's zone, time off, the starts at which some suitable room is free at
+each location, worked out by PostgreSQL from the rooms' sessions and closures, and the
+therapists' own sessions); everything else is interval arithmetic in memory. Elsewhere
+(SQLite) the rooms' starts are worked out here from their rows, a fifth query. Which days are
 open at all is booking.opening.
 """
 
@@ -185,6 +186,51 @@ def _grid_starts(
     return found
 
 
+def _room_starts(
+    massage_type: MassageType,
+    location_ids: list[int],
+    range_start: datetime,
+    range_end: datetime,
+    *,
+    ignoring: int | None,
+) -> dict[int, list[Interval]]:
+    """Return, per location, the starts in [range_start, range_end) at which some suitable room is free.
+
+    From the rooms' rows (two queries), where the database cannot work it out itself
+    (`slot_reads.room_starts`). A start s is free of a session (or a closure) when
+    [s, s + length + buffer) misses it, i.e. when the session [s, s + length) misses
+    [its start - buffer, its end): each room's own starts first, then their union (two rooms
+    free back to back do not make a straddling start).
+    """
+    length, buffer = massage_type.duration, massage_type.buffer
+    room_busy: dict[int, list[Interval]] = {}
+    rooms_at: dict[int, list[int]] = defaultdict(list)
+    rooms = slot_reads.rooms_with_closures(massage_type.pk, location_ids, range_start, range_end + buffer)
+    for room_id, location_id, closed_from, closed_until in rooms:
+        if room_id not in room_busy:
+            room_busy[room_id] = []
+            rooms_at[location_id].append(room_id)
+        if closed_from is not None and closed_until is not None:
+            room_busy[room_id].append((closed_from - buffer, closed_until))
+    if not room_busy:
+        return {}
+    for _, in_room, booked_start, blocked_until in slot_reads.sessions(
+        [], list(room_busy), range_start, range_end + buffer, ignoring
+    ):
+        if in_room is not None:
+            room_busy[in_room].append((booked_start - buffer, blocked_until))
+    whole_range = [(range_start, range_end)]
+    found = {
+        location_id: merge(
+            start
+            for room_id in room_ids
+            for start in _start_set(subtract(whole_range, merge(room_busy[room_id])), length)
+        )
+        for location_id, room_ids in rooms_at.items()
+    }
+    return {location_id: starts for location_id, starts in found.items() if starts}
+
+
 def find_slots(
     massage_type: MassageType,
     date_from: date,
@@ -238,45 +284,21 @@ def find_slots(
     therapist_ids = list(hours)
     time_off = time_off_between(therapist_ids, range_start, range_end)
 
-    # A start s is free of an appointment (or a closure) when [s, s + length + buffer) misses
-    # it, i.e. when the session [s, s + length) misses [its start - buffer, its end).
-    room_busy: dict[int, list[Interval]] = {}
-    rooms_at: dict[int, list[int]] = defaultdict(list)
-    rooms = slot_reads.rooms_with_closures(
-        massage_type.pk,
-        sorted({location_id for week in hours.values() for location_id in week}),
-        range_start,
-        range_end + buffer,
+    # The starts at which some suitable room is free, per location.
+    location_ids = sorted({location_id for week in hours.values() for location_id in week})
+    room_starts = slot_reads.room_starts(
+        massage_type.pk, location_ids, range_start, range_end, buffer=buffer, length=length, ignoring=ignoring
     )
-    for room_id, location_id, closed_from, closed_until in rooms:
-        if room_id not in room_busy:
-            room_busy[room_id] = []
-            rooms_at[location_id].append(room_id)
-        if closed_from is not None and closed_until is not None:
-            room_busy[room_id].append((closed_from - buffer, closed_until))
-    if not room_busy:
+    if room_starts is None:
+        room_starts = _room_starts(massage_type, location_ids, range_start, range_end, ignoring=ignoring)
+    if not room_starts:
         return []
 
     busy: dict[int, list[Interval]] = defaultdict(list)
-    for therapist_id, in_room, booked_start, blocked_until in slot_reads.sessions(
-        therapist_ids, list(room_busy), range_start, range_end + buffer, ignoring
+    for therapist_id, _, booked_start, blocked_until in slot_reads.sessions(
+        therapist_ids, [], range_start, range_end + buffer, ignoring
     ):
-        span = (booked_start - buffer, blocked_until)
-        busy[therapist_id].append(span)
-        if in_room in room_busy:
-            room_busy[in_room].append(span)
-
-    # The starts at which some suitable room is free, per location: each room's own starts
-    # first, then their union (two rooms free back to back do not make a straddling start).
-    whole_range = [(range_start, range_end)]
-    room_starts = {
-        location_id: merge(
-            start
-            for room_id in room_ids
-            for start in _start_set(subtract(whole_range, merge(room_busy[room_id])), length)
-        )
-        for location_id, room_ids in rooms_at.items()
-    }
+        busy[therapist_id].append((booked_start - buffer, blocked_until))
 
     # Therapists mostly share their hours: turn each (zone, date, spans) into UTC intervals once.
     working_cache: dict[tuple[str, date, tuple[tuple[time, time], ...]], list[Interval]] = {}

@@ -15,7 +15,7 @@ reads: the replica inside `replica_reads()`, the primary in a transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -28,6 +28,8 @@ from therapists.models import Therapist, TimeOff, WorkingHours
 
 # (therapist id, location id, the location's zone, weekday, start, end): a span of working hours.
 HoursRow = tuple[int, int, str, int, time, time]
+# Datetimes count in whole microseconds: the starts s <= last are the s < last + 1 µs.
+_TICK = timedelta(microseconds=1)
 HOURS_FIELDS = ("therapist_id", "location_id", "location__time_zone", "weekday", "start", "end")
 
 # The engine's reads as PostgreSQL runs them. A room suits a massage when none of the
@@ -82,6 +84,39 @@ SELECT r.id, r.location_id, c.start, c."end"
   JOIN {location} rl ON rl.id = r.location_id
   LEFT JOIN {closure} c ON c.room_id = r.id AND c.start < %(until)s AND c."end" > %(since)s
  WHERE r.location_id = ANY(%(locations)s) AND """
+
+# Per location, the starts at which some suitable room is free: each room's free time in the
+# range (its sessions and closures taken out, each widened by the buffer before it), cut to
+# the starts a session of `length` fits after, then their union. Both steps are materialised
+# and the rooms' ids handed to the sessions' scan as one array, so that the plan stays a single
+# pass over the sessions even when the planner's statistics are behind (a busy new clinic).
+_ROOM_STARTS = """
+WITH rooms AS MATERIALIZED (
+    SELECT r.id, r.location_id FROM {room} r JOIN {location} rl ON rl.id = r.location_id
+     WHERE r.location_id = ANY(%(locations)s) AND {suits}
+),
+taken AS MATERIALIZED (
+    SELECT a.room_id, range_agg(tstzrange(a.start - %(buffer)s, a.blocked_until, '[)')) AS spans
+      FROM (SELECT a.room_id, a.start, a.blocked_until FROM {appointment} a
+             WHERE a.room_id = ANY(ARRAY(SELECT id FROM rooms)) AND a.status = ANY(%(active)s)
+               AND a.id <> %(ignoring)s AND a.start < %(until)s AND a.blocked_until > %(since)s
+            UNION ALL
+            SELECT c.room_id, c.start, c."end" FROM {closure} c
+             WHERE c.room_id = ANY(ARRAY(SELECT id FROM rooms)) AND c.start < %(until)s AND c."end" > %(since)s) a
+     GROUP BY a.room_id
+),
+free AS (
+    SELECT rooms.location_id,
+           unnest(tstzmultirange(tstzrange(%(since)s, %(range_end)s, '[)'))
+                  - COALESCE(taken.spans, '{{}}'::tstzmultirange)) AS gap
+      FROM rooms LEFT JOIN taken ON taken.room_id = rooms.id
+)
+SELECT location_id, lower(starts), upper(starts)
+  FROM (SELECT location_id, unnest(range_agg(tstzrange(lower(gap), upper(gap) - %(length)s, '[]'))) AS starts
+          FROM free WHERE upper(gap) - lower(gap) >= %(length)s
+         GROUP BY location_id) found
+ ORDER BY location_id, lower(starts)
+"""
 
 _SESSIONS = """
 SELECT a.therapist_id, a.room_id, a.start, a.blocked_until FROM {appointment} a
@@ -246,6 +281,47 @@ def rooms_with_closures(
         )
     params = {"massage_type": massage_type_id, "locations": location_ids, "since": since, "until": until}
     return _fetch(alias, _ROOMS + _SUITS, params)  # type: ignore[return-value]
+
+
+def room_starts(
+    massage_type_id: int,
+    location_ids: list[int],
+    since: datetime,
+    range_end: datetime,
+    *,
+    buffer: timedelta,
+    length: timedelta,
+    ignoring: int | None,
+) -> dict[int, list[tuple[datetime, datetime]]] | None:
+    """Per location, the starts s in [since, range_end) at which some suitable room is free, or None.
+
+    Free: the session [s, s + length) misses every session of the room (but `ignoring`) and
+    every closure, each widened by the buffer before it. The starts are half-open intervals,
+    sorted and disjoint; a location where no room is ever free is left out. One statement on
+    PostgreSQL (multiranges); None elsewhere, where booking.availability works it out from
+    the rooms' rows.
+    """
+    alias = _on_postgresql(Appointment)
+    if alias is None:
+        return None
+    if not location_ids:
+        return {}
+    params = {
+        "massage_type": massage_type_id,
+        "locations": location_ids,
+        "active": [status.value for status in ACTIVE_STATUSES],
+        "ignoring": ignoring or 0,
+        "since": since,
+        "range_end": range_end,
+        "until": range_end + buffer,
+        "buffer": buffer,
+        "length": length,
+    }
+    found: dict[int, list[tuple[datetime, datetime]]] = {}
+    # The statement's upper bounds are inclusive (the last start that fits); half-open here.
+    for location_id, first, last in _fetch(alias, _ROOM_STARTS.replace("{suits}", _SUITS), params):
+        found.setdefault(location_id, []).append((first, last + _TICK))
+    return found
 
 
 def sessions(
