@@ -201,9 +201,20 @@ def floor_rows(massage: Any, therapist_ids: list[int] | None, first_day: date, l
     rows = slot_reads.hours(massage.pk, therapist_ids, None)
     ids = list({row[0] for row in rows})
     slot_reads.time_off(ids, range_start, range_end)
-    rooms = slot_reads.rooms_with_closures(
-        massage.pk, sorted({row[1] for row in rows}), range_start, range_end + massage.buffer
-    )
+    locations = sorted({row[1] for row in rows})
+    if hasattr(slot_reads, "room_starts"):  # the rooms' free starts as PostgreSQL works them out
+        slot_reads.room_starts(
+            massage.pk,
+            locations,
+            range_start,
+            range_end,
+            buffer=massage.buffer,
+            length=massage.duration,
+            ignoring=None,
+        )
+        slot_reads.sessions(ids, [], range_start, range_end + massage.buffer, None)
+        return
+    rooms = slot_reads.rooms_with_closures(massage.pk, locations, range_start, range_end + massage.buffer)
     slot_reads.sessions(ids, list({room[0] for room in rooms}), range_start, range_end + massage.buffer, None)
 
 

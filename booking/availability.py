@@ -23,19 +23,15 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Model
 from django.utils import timezone
 
 from booking import slot_reads
-from booking.intervals import Interval, grid_starts, intersect, merge, subtract
+from booking.intervals import TICK, Interval, grid_starts, intersect, merge, subtract
 from booking.models import MassageType
 from locations.models import Location
 from therapists.models import Therapist, WorkingHours, local_span
 
 _DAY = timedelta(days=1)
-# Datetimes count in whole microseconds, so the starts s <= last are exactly the s < last + 1 µs:
-# a set of starts is kept as half-open intervals like any other.
-_TICK = timedelta(microseconds=1)
 
 
 class Slot(NamedTuple):
@@ -63,10 +59,6 @@ def clinic_day_bounds(day_from: date, day_to: date, zone: tzinfo | None = None) 
 def dates_between(day_from: date, day_to: date) -> Iterator[date]:
     # By offset: stepping past date.max would overflow.
     return (day_from + timedelta(days=offset) for offset in range((day_to - day_from).days + 1))
-
-
-def _pk(value: Model | int) -> int:
-    return value if isinstance(value, int) else value.pk
 
 
 def working_windows(day: date, spans: Iterable[tuple[time, time]], zone: tzinfo | None = None) -> list[Interval]:
@@ -126,9 +118,9 @@ def located_hours(
     """
     hours: LocatedHours = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     zones: dict[int, ZoneInfo] = {}
-    therapist_ids = None if therapists is None else [_pk(t) for t in therapists]
+    therapist_ids = None if therapists is None else [slot_reads.pk_of(t) for t in therapists]
     for therapist_id, location_id, zone_name, weekday, start, end in slot_reads.hours(
-        massage_type.pk, therapist_ids, None if location is None else _pk(location)
+        massage_type.pk, therapist_ids, None if location is None else slot_reads.pk_of(location)
     ):
         hours[therapist_id][location_id][weekday].append((start, end))
         zones[location_id] = ZoneInfo(zone_name)
@@ -157,7 +149,7 @@ def _calendar(zone: ZoneInfo, day_from: date, day_to: date) -> _Calendar:
 
 def _start_set(windows: list[Interval], length: timedelta) -> list[Interval]:
     """Return the starts s with [s, s + length) inside one of the windows, as half-open intervals."""
-    return [(start, end - length + _TICK) for start, end in windows if end - start >= length]
+    return [(start, end - length + TICK) for start, end in windows if end - start >= length]
 
 
 def _grid_starts(
@@ -173,11 +165,11 @@ def _grid_starts(
     for first, stop in start_set:
         day_index = bisect_right(calendar.midnights, first) - 1
         if not calendar.steady[day_index]:
-            window = (first, stop - _TICK + length)
+            window = (first, stop - TICK + length)
             found.extend(grid_starts(window, length, grid, earliest, latest, calendar.zone))
             continue
         first = max(first, earliest)
-        last = min(stop - _TICK, latest)
+        last = min(stop - TICK, latest)
         remainder = (first - calendar.midnights[day_index]) % grid
         start = first + (grid - remainder) if remainder else first
         while start <= last:

@@ -7,6 +7,10 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 Interval = tuple[datetime, datetime]
 
+# Datetimes count in whole microseconds, so the instants s <= last are exactly the s < last + 1 µs:
+# a set of starts is kept as half-open intervals like any other.
+TICK = timedelta(microseconds=1)
+
 
 def merge(intervals: list[Interval] | Iterator[Interval]) -> list[Interval]:
     """Return the union of the intervals as sorted, disjoint intervals (touching ones joined)."""

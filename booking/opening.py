@@ -61,8 +61,8 @@ def open_days(
     range_end = datetime.combine(last + _DAY * 2, time(0), tzinfo=UTC)
     rows = slot_reads.hours_with_time_off(
         massage_type.pk,
-        None if therapists is None else [t if isinstance(t, int) else t.pk for t in therapists],
-        location if location is None or isinstance(location, int) else location.pk,
+        None if therapists is None else [slot_reads.pk_of(t) for t in therapists],
+        None if location is None else slot_reads.pk_of(location),
         range_start,
         range_end,
     )

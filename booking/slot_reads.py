@@ -22,14 +22,13 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import Count, Exists, FilteredRelation, Model, OuterRef, Q, QuerySet
 
+from booking.intervals import TICK
 from booking.models import ACTIVE_STATUSES, Appointment, MassageType, Status
 from locations.models import Location, Room, RoomClosure, RoomFeature, RoomQuerySet
 from therapists.models import Therapist, TimeOff, WorkingHours
 
 # (therapist id, location id, the location's zone, weekday, start, end): a span of working hours.
 HoursRow = tuple[int, int, str, int, time, time]
-# Datetimes count in whole microseconds: the starts s <= last are the s < last + 1 µs.
-_TICK = timedelta(microseconds=1)
 HOURS_FIELDS = ("therapist_id", "location_id", "location__time_zone", "weekday", "start", "end")
 
 # The engine's reads as PostgreSQL runs them. A room suits a massage when none of the
@@ -154,7 +153,8 @@ def _fetch(alias: str, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]
         return cursor.fetchall()
 
 
-def _pk(value: Model | int) -> int:
+def pk_of(value: Model | int) -> int:
+    """The primary key of a model instance, or the key itself."""
     return value if isinstance(value, int) else value.pk
 
 
@@ -165,7 +165,7 @@ def suitable_rooms(massage_type: MassageType | int, location_id: Location | int 
     none of the type's needed features is missing from it.
     """
     has_it = Room.features.through.objects.filter(room_id=OuterRef(OuterRef("pk")), roomfeature_id=OuterRef("pk"))
-    missing = RoomFeature.objects.filter(massage_types=_pk(massage_type)).filter(~Exists(has_it))
+    missing = RoomFeature.objects.filter(massage_types=pk_of(massage_type)).filter(~Exists(has_it))
     rooms = Room.objects.active().filter(~Exists(missing))
     return rooms if location_id is None else rooms.at(location_id)
 
@@ -178,9 +178,9 @@ def offering_hours(
         therapist__in=Therapist.objects.active().offering(massage_type), location__is_active=True
     )
     if therapists is not None:
-        rows = rows.filter(therapist_id__in=[_pk(t) for t in therapists])
+        rows = rows.filter(therapist_id__in=[pk_of(t) for t in therapists])
     if location is not None:
-        rows = rows.filter(location_id=_pk(location))
+        rows = rows.filter(location_id=pk_of(location))
     return rows.order_by()
 
 
@@ -320,7 +320,7 @@ def room_starts(
     found: dict[int, list[tuple[datetime, datetime]]] = {}
     # The statement's upper bounds are inclusive (the last start that fits); half-open here.
     for location_id, first, last in _fetch(alias, _ROOM_STARTS.replace("{suits}", _SUITS), params):
-        found.setdefault(location_id, []).append((first, last + _TICK))
+        found.setdefault(location_id, []).append((first, last + TICK))
     return found
 
 
