@@ -83,11 +83,15 @@ def check_slot(
 
     The start must be one `find_slots` offers: on the grid of working hours at a location,
     clear of time off and of the therapist's sessions. One query answers the common case
-    (the hours with whether time off or a session is in the way); the room is `take_room`'s.
+    (the hours with whether time off or a session is in the way, which also shows that the
+    therapist offers the massage); the room is `take_room`'s.
     A refusal, or a start two locations could take, asks `find_slots` itself.
     """
     end, blocked_until = massage_type.span(start)
     rows = slot_reads.hours_in_the_way(massage_type.pk, therapist.pk, start, end, blocked_until, ignoring)
+    if not rows:
+        # No hours for this massage: say so if the therapist does not offer it at all.
+        check_offer(therapist=therapist, massage_type=massage_type)
     if any(row[-1] for row in rows):
         raise offering_nearest(
             SlotTaken(JUST_TAKEN),
@@ -277,11 +281,20 @@ def check_patient_free(
     )
 
 
-def check_offer(*, therapist: Therapist, massage_type: MassageType) -> None:
+def check_active(*, therapist: Therapist, massage_type: MassageType) -> None:
+    """Raise unless the massage is offered and the therapist takes bookings at all (no query).
+
+    Whether the therapist offers this massage is the slot check's: the hours it reads are
+    those of the massages a therapist offers, and when it finds none it asks `check_offer`.
+    """
     if not massage_type.is_active:
         raise InvalidBooking("This massage is not offered at the moment.", fields={"massage_type": "Not offered."})
     if not therapist.is_active:
         raise InvalidBooking("This therapist is not taking bookings.", fields={"therapist": "Not taking bookings."})
+
+
+def check_offer(*, therapist: Therapist, massage_type: MassageType) -> None:
+    check_active(therapist=therapist, massage_type=massage_type)
     if not therapist.massage_types.filter(pk=massage_type.pk).exists():
         raise InvalidBooking(
             f"{therapist} does not offer {massage_type}.",

@@ -71,7 +71,7 @@ def _hold(
 ) -> Appointment:
     if expires_at <= now:
         raise InvalidBooking("A hold must end in the future.", fields={"expires_at": "Give a later time."})
-    checks.check_offer(therapist=therapist, massage_type=massage_type)
+    checks.check_active(therapist=therapist, massage_type=massage_type)
     # The patient's rules, not the clinic's: whoever offers it, the patient books online (and
     # only what they could accept is offered).
     checks.check_start(start=start, now=now, staff=False)
@@ -124,7 +124,7 @@ def _confirm_hold(*, appointment: Appointment, by: User, intake: IntakeData, now
     if locked.status != Status.HELD or locked.hold_expires_at is None or locked.hold_expires_at <= now:
         raise HoldGone("Sorry, this offer has ended: the time is no longer kept for you.")
     therapist, massage_type, start = locked.therapist, locked.massage_type, locked.start
-    checks.check_offer(therapist=therapist, massage_type=massage_type)
+    checks.check_active(therapist=therapist, massage_type=massage_type)
     checks.check_start(start=start, now=now, staff=False)
     end, blocked_until = massage_type.span(start)
     standing = checks.patient_standing(patient_id=locked.patient_id, start=start, end=end, now=now, ignoring=locked.pk)

@@ -127,7 +127,7 @@ def _book(
         raise InvalidBooking("Please check the intake answers.", fields=errors)
     if room is not None and not staff:
         raise NotAllowed("The clinic chooses the room.")
-    checks.check_offer(therapist=therapist, massage_type=massage_type)
+    checks.check_active(therapist=therapist, massage_type=massage_type)
     checks.check_start(start=start, now=now, staff=staff)
     appointment = _take_slot(
         patient=patient,
@@ -396,7 +396,7 @@ def _reschedule(
     if room is not None and not staff:
         raise NotAllowed("The clinic chooses the room.")
     new_therapist = therapist or locked.therapist
-    checks.check_offer(therapist=new_therapist, massage_type=locked.massage_type)
+    checks.check_active(therapist=new_therapist, massage_type=locked.massage_type)
     checks.check_start(start=start, now=now, staff=staff)
     if start == locked.start and new_therapist.pk == locked.therapist_id:
         raise InvalidBooking("That is the current time of the appointment.", fields={"start": "Choose another time."})

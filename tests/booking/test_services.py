@@ -202,7 +202,8 @@ def test_a_therapist_who_does_not_offer_the_massage_cannot_be_booked(clock, pati
     with pytest.raises(InvalidBooking) as excinfo:
         book(patient, stranger, massage_type, at(WEDNESDAY, 10))
 
-    assert "therapist" in excinfo.value.fields
+    assert excinfo.value.fields["therapist"] == f"{stranger} does not offer {massage_type}."
+    assert not Appointment.objects.filter(patient=patient).exists()
 
 
 @pytest.mark.django_db
@@ -354,6 +355,22 @@ def test_reschedule_to_another_therapist(clock, patient, therapist, other_therap
 
     moved.refresh_from_db()
     assert (moved.therapist, moved.start) == (other_therapist, at(WEDNESDAY, 16))
+
+
+@pytest.mark.django_db
+def test_reschedule_to_a_therapist_who_does_not_offer_the_massage_is_refused_by_name(
+    clock, patient, therapist, massage_type
+):
+    appointment = book(patient, therapist, massage_type, at(WEDNESDAY, 10))
+    stranger = TherapistFactory(massage_types=[])
+    weekly_hours(stranger)
+    before = snapshot(appointment)
+
+    with pytest.raises(InvalidBooking) as excinfo:
+        services.reschedule(appointment=appointment, by=patient, start=at(WEDNESDAY, 16), therapist=stranger)
+
+    assert excinfo.value.fields["therapist"] == f"{stranger} does not offer {massage_type}."
+    assert snapshot(appointment) == before
 
 
 @pytest.mark.django_db
