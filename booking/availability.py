@@ -244,6 +244,32 @@ def find_slots(
     further ahead). Slot times are in UTC; a start offered at two locations is given once,
     at the location with the lower id.
     """
+    return slots_and_zones(
+        massage_type,
+        date_from,
+        date_to,
+        therapists,
+        location=location,
+        now=now,
+        min_notice=min_notice,
+        horizon=horizon,
+        ignoring=ignoring,
+    )[0]
+
+
+def slots_and_zones(
+    massage_type: MassageType,
+    date_from: date,
+    date_to: date,
+    therapists: Iterable[Therapist | int] | None = None,
+    *,
+    location: Location | int | None = None,
+    now: datetime | None = None,
+    min_notice: timedelta | None = None,
+    horizon: timedelta | None = None,
+    ignoring: int | None = None,
+) -> tuple[list[Slot], dict[int, ZoneInfo]]:
+    """Return `find_slots`' answer and the zone of each location its slots are at (read with the hours)."""
     now = now or timezone.now()
     notice = settings.BOOKING_MIN_NOTICE if min_notice is None else min_notice
     earliest = (now + notice).astimezone(UTC)
@@ -257,7 +283,7 @@ def find_slots(
     date_from = max(date_from, earliest.date() - _DAY)
     date_to = min(date_to, latest_start.date() + _DAY)
     if date_to < date_from or latest_start < earliest:
-        return []
+        return [], {}
 
     hours, zones = located_hours(massage_type, therapists, location)
     calendars = {
@@ -270,7 +296,7 @@ def find_slots(
     }
     calendars = {name: calendar for name, calendar in calendars.items() if calendar.days}
     if not hours or not calendars:
-        return []
+        return [], {}
     range_start = min(calendar.midnights[0] for calendar in calendars.values())
     range_end = max(calendar.midnights[-1] for calendar in calendars.values())
     therapist_ids = list(hours)
@@ -284,7 +310,7 @@ def find_slots(
     if room_starts is None:
         room_starts = _room_starts(massage_type, location_ids, range_start, range_end, ignoring=ignoring)
     if not room_starts:
-        return []
+        return [], {}
 
     busy: dict[int, list[Interval]] = defaultdict(list)
     for therapist_id, _, booked_start, blocked_until in slot_reads.sessions(
@@ -329,7 +355,8 @@ def find_slots(
         starts.extend(found)
     # Sorting plain tuples is several times faster than sorting the named tuples' fields.
     starts.sort()
-    return [Slot(start, start + length, therapist_id, location_id) for start, therapist_id, location_id in starts]
+    slots = [Slot(start, start + length, therapist_id, location_id) for start, therapist_id, location_id in starts]
+    return slots, zones
 
 
 def clinic_today(now: datetime) -> tuple[datetime, datetime]:

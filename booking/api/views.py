@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import auth
-from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -31,11 +30,11 @@ from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from booking import services, stamps
-from booking.api import payment_fields, tokens
+from booking.api import answers, payment_fields, tokens
 from booking.api import serializers as s
 from booking.api.filters import AppointmentFilter, TherapistFilter
 from booking.api.schema import error_responses
-from booking.availability import find_slots
+from booking.availability import slots_and_zones
 from booking.exceptions import CancellationTooLate
 from booking.models import Appointment, MassageType
 from booking.opening import open_days
@@ -274,20 +273,12 @@ class TherapistViewSet(BodyETagMixin, viewsets.ReadOnlyModelViewSet[Therapist]):
             return super().list(request, *args, **kwargs)
 
 
-# Answers kept by their tag, in each process: the tag names everything the answer depends on
-# (booking.stamps), so a kept answer is never stale whichever process wrote the change, and
-# nothing needs sharing. In memory rather than in the configured cache: the database cache
-# would cost more statements than the answer saves. The size bounds the memory (about 70 KB an
-# answer of 3 days of 20 therapists); the time, how long answers nobody asks for take room.
-_ANSWERS = LocMemCache("availability-answers", {"TIMEOUT": 300, "OPTIONS": {"MAX_ENTRIES": 128}})
-
-
 class AvailabilityView(APIView):
     """Anyone may browse the free slots; booking one needs an account.
 
     The ETag comes from booking.stamps, read before the answer: a caller revalidating an
     answer nothing has changed gets its 304 for one query, before anything is computed, and
-    the answer itself is kept in the cache under its tag for whoever asks the same next.
+    the answer itself is kept under its tag (booking.api.answers) for whoever asks the same next.
     """
 
     permission_classes = [AllowAny]
@@ -322,7 +313,7 @@ class AvailabilityView(APIView):
                 return _answer_conditionally(request._request, answer, etag)
             # Any caller asking what someone asked since the last change gets that answer: it
             # was computed after its stamps were read, so it is never older than its tag.
-            kept = _ANSWERS.get(etag)
+            kept = answers.kept(etag) if etag is not None else None
             if kept is not None:
                 return _answer_conditionally(
                     request._request, HttpResponse(kept, content_type="application/json"), etag
@@ -339,17 +330,16 @@ class AvailabilityView(APIView):
         kind, date_from, date_to = data["massage_type"], data["date_from"], data["date_to"]
         # A suggestion only: booking one of these slots checks it again on the primary.
         with replica_reads():
-            slots = find_slots(kind, date_from, date_to, therapists, ignoring=ignoring, location=location, now=now)
+            # Each slot's times carry the offset of its location's zone, read with the hours.
+            slots, zones = slots_and_zones(
+                kind, date_from, date_to, therapists, ignoring=ignoring, location=location, now=now
+            )
             days = open_days(kind, date_from, date_to, therapists, location=location)
-            if location is not None:
-                zones = {location.pk: location.zone}
-            else:
-                zones = {place.pk: place.zone for place in Location.objects.only("time_zone")}
         body = s.availability_json(
             time_zone=location.time_zone if location else settings.TIME_ZONE, slots=slots, days=days, zones=zones
         )
-        if shared:
-            _ANSWERS.set(etag, body)
+        if shared and etag is not None:
+            answers.keep(etag, body)
         return _answer_conditionally(request._request, HttpResponse(body, content_type="application/json"), etag)
 
     def _check_own_appointment(self, request: Request, pk: int) -> None:

@@ -1,0 +1,57 @@
+"""Availability answers kept by their tag, so the same question is worked out once per change.
+
+The tag (booking.stamps) names everything an answer depends on, so a kept answer is never
+stale whichever process or machine wrote the change, and an answer needs no invalidating:
+a change makes a new tag. Answers are kept in each process's memory, and also in the
+configured cache when that is Redis (CACHE_URL=redis://...), which every web process of
+every machine shares: an answer one worker worked out is then served by all the others
+for one Redis read, where each would have worked it out again for its own memory. The
+database cache is not used: keeping an answer there costs more statements (its cull and
+its upsert) than working it out again. Answers hold free times only, nothing about anyone.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+
+# The size bounds each process's memory (about 70 KB an answer of 3 days of 20 therapists);
+# the time, how long answers nobody asks for take room, here and in Redis.
+TIMEOUT = 300
+_LOCAL = LocMemCache("availability-answers", {"TIMEOUT": TIMEOUT, "OPTIONS": {"MAX_ENTRIES": 128}})
+_PREFIX = "availability-answer:"
+
+
+def _shared() -> BaseCache | None:
+    """The configured cache when every process shares it cheaply (Redis), else None."""
+    configured = caches["default"]
+    return configured if isinstance(configured, RedisCache) else None
+
+
+def kept(tag: str) -> bytes | None:
+    """The answer kept under the tag, from this process's memory or the shared cache, or None."""
+    body: bytes | None = _LOCAL.get(tag)
+    if body is not None:
+        return body
+    shared = _shared()
+    if shared is None:
+        return None
+    body = shared.get(_PREFIX + tag)
+    if body is not None:
+        _LOCAL.set(tag, body)
+    return body
+
+
+def keep(tag: str, body: bytes) -> None:
+    """Keep the answer under its tag, here and in the shared cache."""
+    _LOCAL.set(tag, body)
+    shared = _shared()
+    if shared is not None:
+        shared.set(_PREFIX + tag, body, TIMEOUT)
+
+
+def forget_here() -> None:
+    """Empty this process's memory of answers (a test standing in for another process)."""
+    _LOCAL.clear()
