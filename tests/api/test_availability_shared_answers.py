@@ -97,3 +97,14 @@ def test_with_the_database_cache_each_process_works_the_answer_out_itself(
     assert second.content == first.content
     assert worked_out > 1
     assert not [query for query in queries.captured_queries if "clinic_cache" in query["sql"]]
+
+
+@pytest.mark.django_db
+def test_the_shared_keys_name_the_database_so_a_copy_of_it_never_serves_its_answers(redis_cache: None) -> None:
+    # A copy (a restore, a staging database) reaches the same tags with other sessions; the
+    # object id PostgreSQL gives each database it creates tells them apart.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+        (oid,) = cursor.fetchone()
+
+    assert answers._key('W/"abc"').endswith(f':{connection.settings_dict["NAME"]}:{oid}:W/"abc"')
