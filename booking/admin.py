@@ -22,9 +22,8 @@ from django.utils.html import format_html
 
 from audit.display import history_table
 from audit.models import Event
-from booking import admin_rooms, services  # noqa: F401  (admin_rooms registers the room closures)
+from booking import admin_rooms, records, services  # noqa: F401  (admin_rooms registers the room closures)
 from booking.admin_forms import (
-    INTAKE_FIELDS,
     AppointmentAddForm,
     AppointmentChangeForm,
     AppointmentRefused,
@@ -34,6 +33,7 @@ from booking.admin_forms import (
 from booking.admin_views import write_appointments_csv
 from booking.availability import clinic_today, clinic_week
 from booking.exceptions import BookingError
+from booking.intake import INTAKE_FIELDS
 from booking.models import Appointment, MassageType, Status
 from clinic import dates
 from clinic.admin_lookups import AllowListedLookups
@@ -339,7 +339,7 @@ class AppointmentAdmin(AllowListedLookups):
         self._each(
             request,
             queryset,
-            lambda a, now: services.resend_confirmation(appointment=a, by=staff(request), now=now),
+            lambda a, now: records.resend_confirmation(appointment=a, by=staff(request), now=now),
             "given a new confirmation to send",
         )
 

@@ -14,15 +14,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from booking import rooms, services
+from booking import records, rooms, services
 from booking.exceptions import BookingError, SlotTaken, SlotUnavailable
-from booking.intake import RED_FLAGS
+from booking.intake import INTAKE_FIELDS, RED_FLAGS, IntakeData
 from booking.models import Appointment, MassageType, Status
 from clinic import dates
 from clinic.models import User
 from therapists.models import Therapist, TimeOff, WorkingHours
-
-INTAKE_FIELDS = ("focus_areas", "pain_level", "pressure", "health_notes", "red_flags", "provider_consulted")
 
 
 class AppointmentRefused(Exception):
@@ -109,10 +107,10 @@ class _AppointmentForm(forms.ModelForm):
     # Set by the admin on a second pass after the services refused the change.
     refusal: ClassVar[AppointmentRefused | None] = None
 
-    def intake(self) -> services.IntakeData:
+    def intake(self) -> IntakeData:
         """Return the intake answers of the form."""
         data = self.cleaned_data
-        return services.IntakeData(
+        return IntakeData(
             focus_areas=data.get("focus_areas") or "",
             pain_level=data.get("pain_level"),
             pressure=data.get("pressure") or "",
@@ -212,7 +210,7 @@ def apply_form(form: _AppointmentForm, *, by: User, now: datetime | None = None)
     changed = set(form.changed_data)
     try:
         if changed & set(INTAKE_FIELDS):
-            appointment = services.update_intake(appointment=appointment, by=by, intake=form.intake(), now=now)
+            appointment = records.update_intake(appointment=appointment, by=by, intake=form.intake(), now=now)
         if changed & {"start", "therapist"}:
             appointment = services.reschedule(
                 appointment=appointment,

@@ -1,5 +1,7 @@
 """The checks a booking passes before it is written: who acts, the start, the slot, the patient, the offer.
 
+And whether a session may still be cancelled or moved (`check_change_window`).
+
 Read-only: each raises a domain exception from `booking.exceptions` and writes nothing.
 The write side (`booking.services`) calls them under its locks.
 """
@@ -18,13 +20,17 @@ from django.utils import timezone
 from booking import rooms, slot_reads
 from booking.availability import Slot, find_slots, working_windows
 from booking.exceptions import (
+    CancellationTooLate,
     InvalidBooking,
+    InvalidTransition,
+    NotAllowed,
     PatientBusy,
     PolicyRefused,
     SlotTaken,
     SlotUnavailable,
 )
 from booking.models import Appointment, MassageType, Status
+from booking.policy import cancel_deadline
 from clinic import dates
 from clinic.models import User
 from therapists.models import Therapist
@@ -331,3 +337,32 @@ def check_patient_limits(*, patient_id: int, email_confirmed: bool, now: datetim
             "you can ask for a new link on My appointments.",
             code="email_unconfirmed",
         )
+
+
+def check_change_window(
+    *, appointment: Appointment, by: User, now: datetime, action: str, late_fee_accepted: bool = False
+) -> bool:
+    """Raise unless the caller may cancel or move this appointment now; return whether it is late.
+
+    Late is inside the window, by the patient, who accepted the late-cancellation fee (the
+    payments app charges it, or refuses the cancellation when it cannot).
+    """
+    if appointment.status != Status.CONFIRMED:
+        raise InvalidTransition(f"Only a confirmed appointment can be {action}.")
+    if appointment.start <= now:
+        raise InvalidTransition(f"The session has already started and can no longer be {action}.")
+    if acts_for_clinic(by, appointment):
+        return False
+    if appointment.patient_id != by.pk:
+        raise NotAllowed("This is not your appointment.")
+    deadline = cancel_deadline(appointment)
+    if now <= deadline:
+        return False
+    if late_fee_accepted:
+        return True
+    hours = settings.CANCELLATION_WINDOW.total_seconds() / 3600
+    raise CancellationTooLate(
+        f"Appointments can be {action} online until {hours:g} hours before the start "
+        f"(the deadline was {dates.moment(deadline, appointment.zone)}). "
+        f"Please call the clinic on {settings.CLINIC_PHONE}."
+    )

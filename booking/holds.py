@@ -22,8 +22,9 @@ from audit import log as history
 from audit.models import Kind
 from booking import checks, locks, outbox, rooms, signals, stamps
 from booking.exceptions import InvalidBooking, InvalidTransition, NotAllowed, SlotTaken
+from booking.intake import INTAKE_FIELDS, IntakeData
 from booking.models import Appointment, MassageType, Status
-from booking.services import INTAKE_FIELDS, IntakeData, _as_slot_taken, _event, _needs_nearest, _take_slot
+from booking.services import _as_slot_taken, _event, _needs_nearest, _take_slot
 from clinic.models import User
 from therapists.models import Therapist
 

@@ -6,7 +6,16 @@ suits, so they live here, below both.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from booking.models import Appointment
+
+# The appointment's fields that hold the intake answers.
+INTAKE_FIELDS = ("focus_areas", "pain_level", "pressure", "health_notes", "red_flags", "provider_consulted")
 
 
 class Pressure(models.TextChoices):
@@ -64,3 +73,34 @@ PROVIDER_CONSULTED_MESSAGE = (
 def red_flag_labels(keys: list[str]) -> list[str]:
     """Return the question text of each red-flag key answered yes."""
     return [RED_FLAGS[key] for key in keys if key in RED_FLAGS]
+
+
+@dataclass(frozen=True)
+class IntakeData:
+    """What the patient tells the therapist before the session."""
+
+    focus_areas: str = ""
+    pain_level: int | None = None
+    pressure: str = ""
+    health_notes: str = ""
+    red_flags: list[str] = field(default_factory=list)
+    provider_consulted: bool = False
+
+    def errors(self) -> dict[str, str]:
+        """Return field messages for anything wrong with the intake."""
+        errors: dict[str, str] = {}
+        if self.pain_level is not None and not 0 <= self.pain_level <= 10:
+            errors["pain_level"] = "Pain level is a number from 0 (none) to 10 (worst imaginable)."
+        if self.pressure and self.pressure not in Pressure.values:
+            errors["pressure"] = f"Choose one of: {', '.join(Pressure.values)}."
+        unknown = [key for key in self.red_flags if key not in RED_FLAGS]
+        if unknown:
+            errors["red_flags"] = f"Unknown red-flag question(s): {', '.join(unknown)}."
+        elif self.red_flags and not self.provider_consulted:
+            errors["provider_consulted"] = PROVIDER_CONSULTED_MESSAGE
+        return errors
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> IntakeData:
+        """Return the intake currently recorded on the appointment."""
+        return cls(**{name: getattr(appointment, name) for name in INTAKE_FIELDS})

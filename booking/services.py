@@ -1,5 +1,7 @@
 """The write side of booking: book, cancel, reschedule and record a session's outcome.
 
+A session's intake answers and a resent confirmation are `booking.records`'.
+
 Every function is one atomic transaction, raises a domain exception from
 `booking.exceptions` when a rule refuses, and records its notices in the outbox in the
 same transaction. `book` and `reschedule` wrap theirs: a SlotTaken from the exclusion
@@ -9,11 +11,9 @@ rollback, so every taken slot's refusal offers them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,53 +21,18 @@ from audit import log as history
 from audit.models import Kind
 from booking import checks, locks, outbox, rooms, signals, stamps
 from booking.exceptions import (
-    CancellationTooLate,
     InvalidBooking,
     InvalidTransition,
     NotAllowed,
     SlotTaken,
 )
-from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
+from booking.intake import IntakeData
 from booking.models import Appointment, MassageType, Status
-from booking.policy import cancel_deadline
-from clinic import dates
 from clinic.models import User
 from locations.models import Room
 from therapists.models import Therapist
 
 EXCLUSION_VIOLATION = "23P01"
-INTAKE_FIELDS = ("focus_areas", "pain_level", "pressure", "health_notes", "red_flags", "provider_consulted")
-
-
-@dataclass(frozen=True)
-class IntakeData:
-    """What the patient tells the therapist before the session."""
-
-    focus_areas: str = ""
-    pain_level: int | None = None
-    pressure: str = ""
-    health_notes: str = ""
-    red_flags: list[str] = field(default_factory=list)
-    provider_consulted: bool = False
-
-    def errors(self) -> dict[str, str]:
-        """Return field messages for anything wrong with the intake."""
-        errors: dict[str, str] = {}
-        if self.pain_level is not None and not 0 <= self.pain_level <= 10:
-            errors["pain_level"] = "Pain level is a number from 0 (none) to 10 (worst imaginable)."
-        if self.pressure and self.pressure not in Pressure.values:
-            errors["pressure"] = f"Choose one of: {', '.join(Pressure.values)}."
-        unknown = [key for key in self.red_flags if key not in RED_FLAGS]
-        if unknown:
-            errors["red_flags"] = f"Unknown red-flag question(s): {', '.join(unknown)}."
-        elif self.red_flags and not self.provider_consulted:
-            errors["provider_consulted"] = PROVIDER_CONSULTED_MESSAGE
-        return errors
-
-    @classmethod
-    def of(cls, appointment: Appointment) -> IntakeData:
-        """Return the intake currently recorded on the appointment."""
-        return cls(**{name: getattr(appointment, name) for name in INTAKE_FIELDS})
 
 
 def book(
@@ -260,35 +225,6 @@ def _as_slot_taken(exc: IntegrityError) -> Exception:
     return exc
 
 
-def _check_change_window(
-    *, appointment: Appointment, by: User, now: datetime, action: str, late_fee_accepted: bool = False
-) -> bool:
-    """Raise unless the caller may cancel or move this appointment now; return whether it is late.
-
-    Late is inside the window, by the patient, who accepted the late-cancellation fee (the
-    payments app charges it, or refuses the cancellation when it cannot).
-    """
-    if appointment.status != Status.CONFIRMED:
-        raise InvalidTransition(f"Only a confirmed appointment can be {action}.")
-    if appointment.start <= now:
-        raise InvalidTransition(f"The session has already started and can no longer be {action}.")
-    if checks.acts_for_clinic(by, appointment):
-        return False
-    if appointment.patient_id != by.pk:
-        raise NotAllowed("This is not your appointment.")
-    deadline = cancel_deadline(appointment)
-    if now <= deadline:
-        return False
-    if late_fee_accepted:
-        return True
-    hours = settings.CANCELLATION_WINDOW.total_seconds() / 3600
-    raise CancellationTooLate(
-        f"Appointments can be {action} online until {hours:g} hours before the start "
-        f"(the deadline was {dates.moment(deadline, appointment.zone)}). "
-        f"Please call the clinic on {settings.CLINIC_PHONE}."
-    )
-
-
 @transaction.atomic
 def cancel(
     *,
@@ -307,7 +243,7 @@ def cancel(
     """
     now = now or timezone.now()
     locked = locks.lock_appointment(appointment.pk)
-    late = _check_change_window(
+    late = checks.check_change_window(
         appointment=locked, by=by, now=now, action="cancelled", late_fee_accepted=late_fee_accepted
     )
     if not notify_patient and not (checks.is_staff(by) and checks.acts_for_clinic(by, locked)):
@@ -391,7 +327,7 @@ def _reschedule(
     locked = locks.lock_appointment(appointment.pk)
     if locked.therapist_id not in held:
         raise InvalidTransition("The appointment was changed meanwhile; please reload and try again.")
-    _check_change_window(appointment=locked, by=by, now=now, action="rescheduled")
+    checks.check_change_window(appointment=locked, by=by, now=now, action="rescheduled")
     staff = checks.acts_for_clinic(by, locked) and checks.is_staff(by)
     if room is not None and not staff:
         raise NotAllowed("The clinic chooses the room.")
@@ -464,44 +400,6 @@ def _reschedule(
     return locked
 
 
-@transaction.atomic
-def update_intake(
-    *, appointment: Appointment, by: User, intake: IntakeData, now: datetime | None = None
-) -> Appointment:
-    """Replace the appointment's intake answers (its patient or staff, before the session starts)."""
-    now = now or timezone.now()
-    locked = locks.lock_appointment(appointment.pk)
-    if not (checks.is_staff(by) or locked.patient_id == by.pk):
-        raise NotAllowed("Only the patient can change the intake of this appointment.")
-    if locked.status != Status.CONFIRMED:
-        raise InvalidTransition("Only a confirmed appointment's intake can be changed.")
-    if locked.start <= now:
-        raise InvalidTransition("The session has already started; its intake can no longer be changed.")
-    errors = intake.errors()
-    if errors:
-        raise InvalidBooking("Please check the intake answers.", fields=errors)
-    before = IntakeData.of(locked)
-    changed = [name for name in INTAKE_FIELDS if getattr(before, name) != getattr(intake, name)]
-    locked.focus_areas = intake.focus_areas
-    locked.pain_level = intake.pain_level
-    locked.pressure = intake.pressure
-    locked.health_notes = intake.health_notes
-    locked.red_flags = list(intake.red_flags)
-    locked.provider_consulted = intake.provider_consulted
-    locked.save(update_fields=[*INTAKE_FIELDS, "updated_at"])
-    if changed:
-        # Which answers changed, never what they say.
-        _event(
-            Kind.INTAKE_CHANGED,
-            locked,
-            by=by,
-            summary=f"Intake changed: {', '.join(changed)}",
-            now=now,
-            fields=changed,
-        )
-    return locked
-
-
 def _mark(*, appointment: Appointment, by: User, status: str, now: datetime | None) -> Appointment:
     now = now or timezone.now()
     locked = locks.lock_appointment(appointment.pk)
@@ -540,23 +438,3 @@ def mark_completed(*, appointment: Appointment, by: User, now: datetime | None =
 def mark_no_show(*, appointment: Appointment, by: User, now: datetime | None = None) -> Appointment:
     """Record that the patient did not come (its therapist or staff, once it has started)."""
     return _mark(appointment=appointment, by=by, status=Status.NO_SHOW, now=now)
-
-
-@transaction.atomic
-def resend_confirmation(*, appointment: Appointment, by: User, now: datetime | None = None) -> Appointment:
-    """Queue one more confirmation of a confirmed, upcoming appointment (the clinic's staff ask for it)."""
-    now = now or timezone.now()
-    locked = locks.lock_appointment(appointment.pk)
-    if not checks.is_staff(by):
-        raise NotAllowed("Only the clinic's staff can resend a confirmation.")
-    if locked.status != Status.CONFIRMED or locked.start <= now:
-        raise InvalidTransition("Only a confirmed, upcoming appointment has a confirmation to resend.")
-    outbox.record_confirmation_resend(locked, now=now)
-    _event(
-        Kind.CONFIRMATION_RESENT,
-        locked,
-        by=by,
-        summary=f"Confirmation of the session of {history.when(locked.start)} sent again",
-        now=now,
-    )
-    return locked

@@ -6,9 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from booking.intake import RED_FLAGS
+from booking.intake import RED_FLAGS, IntakeData
 from booking.models import MassageType
-from booking.services import IntakeData
 from courses.models import Course
 from courses.planning import CourseRequest, Option, PlannedSession
 from therapists.models import Therapist

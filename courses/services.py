@@ -21,8 +21,8 @@ from audit.models import Kind
 from booking import locks, rooms
 from booking import services as booking
 from booking.exceptions import BookingError, InvalidBooking, NotAllowed
+from booking.intake import IntakeData
 from booking.models import Appointment, MassageType, Status
-from booking.services import IntakeData
 from clinic.models import User
 from courses.exceptions import CourseSessionRefused
 from courses.models import Course, CourseStatus

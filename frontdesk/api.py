@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from booking import services
 from booking.availability import find_slots
 from booking.exceptions import BookingError
+from booking.intake import IntakeData
 from booking.models import Appointment, MassageType
 from booking.slot_reads import suitable_rooms
 from clinic import dates
@@ -241,7 +242,7 @@ def next_free(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _intake(data: dict[str, Any]) -> services.IntakeData:
+def _intake(data: dict[str, Any]) -> IntakeData:
     given = data.get("intake") or {}
     if not isinstance(given, dict):
         raise BadRequest("Please check the highlighted fields.", {"intake": "An object of intake answers."})
@@ -253,7 +254,7 @@ def _intake(data: dict[str, Any]) -> services.IntakeData:
             pain_level = int(str(pain))
         except ValueError:
             raise BadRequest("Please check the intake answers.", {"pain_level": "A number from 0 to 10."}) from None
-    return services.IntakeData(
+    return IntakeData(
         focus_areas=str(given.get("focus_areas") or "")[:300],
         pain_level=pain_level,
         pressure=str(given.get("pressure") or ""),

@@ -7,9 +7,8 @@ from typing import Any
 
 from django import forms
 
-from booking.intake import RED_FLAGS, Pressure
+from booking.intake import RED_FLAGS, IntakeData, Pressure
 from booking.models import MassageType
-from booking.services import IntakeData
 from locations.models import Location
 from therapists.models import Therapist, Weekday
 

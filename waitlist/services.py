@@ -20,8 +20,8 @@ from audit.models import Kind
 from booking import holds, locks, outbox
 from booking.availability import Slot
 from booking.exceptions import BookingError, InvalidBooking, NotAllowed, PolicyRefused
+from booking.intake import IntakeData
 from booking.models import Appointment, MassageType, NotificationKind
-from booking.services import IntakeData
 from clinic.models import User
 from locations.models import Location
 from therapists.models import Therapist

@@ -17,10 +17,9 @@ from knox.models import AuthToken
 from rest_framework import exceptions, serializers
 
 from booking.api import payment_fields
-from booking.intake import RED_FLAGS, Pressure
+from booking.intake import INTAKE_FIELDS, RED_FLAGS, IntakeData, Pressure
 from booking.models import Appointment, MassageType, Status
 from booking.policy import ChangePolicy, change_policy
-from booking.services import INTAKE_FIELDS, IntakeData
 from clinic import login_throttle
 from clinic.accounts import NewPatient
 from clinic.models import User, canonical_email, normalize_phone, validate_plain_email

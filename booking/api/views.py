@@ -29,13 +29,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from booking import services, stamps
+from booking import records, services, stamps
 from booking.api import answers, payment_fields, tokens
 from booking.api import serializers as s
 from booking.api.filters import AppointmentFilter, TherapistFilter
 from booking.api.schema import error_responses
 from booking.availability import slots_and_zones
 from booking.exceptions import CancellationTooLate
+from booking.intake import IntakeData
 from booking.models import Appointment, MassageType
 from booking.opening import open_days
 from clinic import accounts
@@ -441,8 +442,8 @@ class AppointmentViewSet(
         appointment = self.get_object()
         serializer = s.IntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        intake = serializer.intake(base=services.IntakeData.of(appointment))
-        appointment = services.update_intake(appointment=appointment, by=_caller(request), intake=intake)
+        intake = serializer.intake(base=IntakeData.of(appointment))
+        appointment = records.update_intake(appointment=appointment, by=_caller(request), intake=intake)
         return Response(self._render(appointment))
 
     @action(detail=True, methods=["post"])

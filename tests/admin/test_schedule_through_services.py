@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Event, Kind
+from booking import records
 from booking import services as booking_services
 from booking.models import Appointment, MassageType, Notification, NotificationKind, NotificationStatus, Status
 from clinic.models import User
@@ -376,5 +377,5 @@ def test_a_patient_cannot_resend_a_confirmation(booked: Appointment, patient: Us
     from booking.exceptions import NotAllowed
 
     with pytest.raises(NotAllowed):
-        booking_services.resend_confirmation(appointment=booked, by=patient)
+        records.resend_confirmation(appointment=booked, by=patient)
     assert not Event.objects.filter(kind=Kind.CONFIRMATION_RESENT).exists()

@@ -15,8 +15,9 @@ from django.db import DatabaseError, transaction
 from django.test import Client
 
 from audit.models import Event, Kind
-from booking import services
+from booking import records, services
 from booking.exceptions import SlotTaken
+from booking.intake import IntakeData
 from booking.models import MassageType
 from clinic.models import User
 from portal import services as therapist_services
@@ -83,10 +84,10 @@ def test_an_outcome_records_who_marked_it(session: Any, clock: time_machine.Trav
 
 @pytest.mark.django_db
 def test_an_intake_change_names_the_fields_never_their_answers(session: Any, patient: User) -> None:
-    changed = services.IntakeData.of(session)
-    changed = services.IntakeData(**{**changed.__dict__, "pain_level": 3, "health_notes": f"{HEALTH_SECRET}, worse"})
+    changed = IntakeData.of(session)
+    changed = IntakeData(**{**changed.__dict__, "pain_level": 3, "health_notes": f"{HEALTH_SECRET}, worse"})
 
-    services.update_intake(appointment=session, by=patient, intake=changed)
+    records.update_intake(appointment=session, by=patient, intake=changed)
 
     event = Event.objects.for_appointment(session.pk).get(kind=Kind.INTAKE_CHANGED)
     assert event.data == {"fields": ["pain_level", "health_notes"]}
@@ -97,7 +98,7 @@ def test_an_intake_change_names_the_fields_never_their_answers(session: Any, pat
 
 @pytest.mark.django_db
 def test_an_unchanged_intake_records_nothing(session: Any, patient: User) -> None:
-    services.update_intake(appointment=session, by=patient, intake=services.IntakeData.of(session))
+    records.update_intake(appointment=session, by=patient, intake=IntakeData.of(session))
 
     assert kinds(appointment_id=session.pk) == [Kind.BOOKED]
 

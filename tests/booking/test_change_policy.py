@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from booking import services
+from booking.exceptions import CancellationTooLate
 from booking.models import Status
 from booking.policy import ChangePolicy, change_policy, has_started
 from tests.conftest import CLINIC_ZONE
@@ -68,7 +69,7 @@ def test_a_cancelled_appointment_has_no_deadline(appointment, patient) -> None:
 def test_the_policy_agrees_with_the_service_that_enforces_it(appointment, patient) -> None:
     # The pages offer the buttons exactly when cancel() would accept the patient's request.
     assert not change_policy(appointment, now=at(3, 10, 1)).can_change
-    with pytest.raises(services.CancellationTooLate):
+    with pytest.raises(CancellationTooLate):
         services.cancel(appointment=appointment, by=patient, now=at(3, 10, 1))
     assert change_policy(appointment, now=at(3, 10)).can_change
     services.cancel(appointment=appointment, by=patient, now=at(3, 10))

@@ -7,9 +7,18 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.test import override_settings
 
-from booking import policy, services
+from booking import policy, records, services
 from booking.availability import find_slots
-from booking.exceptions import InvalidBooking, InvalidTransition, NotAllowed, PolicyRefused, SlotTaken, SlotUnavailable
+from booking.exceptions import (
+    CancellationTooLate,
+    InvalidBooking,
+    InvalidTransition,
+    NotAllowed,
+    PolicyRefused,
+    SlotTaken,
+    SlotUnavailable,
+)
+from booking.intake import IntakeData
 from booking.models import Appointment, Status
 from tests.conftest import CLINIC_ZONE
 from tests.factories import TherapistFactory, TimeOffFactory, UserFactory, weekly_hours
@@ -52,7 +61,7 @@ def test_booking_a_free_slot_creates_a_confirmed_appointment(clock, patient, the
         therapist,
         massage_type,
         at(WEDNESDAY, 10),
-        intake=services.IntakeData(focus_areas="lower back", pain_level=6, pressure="medium"),
+        intake=IntakeData(focus_areas="lower back", pain_level=6, pressure="medium"),
     )
 
     appointment.refresh_from_db()
@@ -218,7 +227,7 @@ def test_an_inactive_therapist_cannot_be_booked(clock, patient, therapist, massa
 @pytest.mark.django_db
 def test_red_flags_need_a_provider_consulted(clock, patient, therapist, massage_type):
     with pytest.raises(InvalidBooking) as excinfo:
-        book(patient, therapist, massage_type, at(WEDNESDAY, 10), intake=services.IntakeData(red_flags=["fever"]))
+        book(patient, therapist, massage_type, at(WEDNESDAY, 10), intake=IntakeData(red_flags=["fever"]))
     assert set(excinfo.value.fields) == {"provider_consulted"}
 
     appointment = book(
@@ -226,7 +235,7 @@ def test_red_flags_need_a_provider_consulted(clock, patient, therapist, massage_
         therapist,
         massage_type,
         at(WEDNESDAY, 10),
-        intake=services.IntakeData(red_flags=["fever"], provider_consulted=True),
+        intake=IntakeData(red_flags=["fever"], provider_consulted=True),
     )
     assert appointment.red_flags == ["fever"]
 
@@ -293,9 +302,9 @@ def test_staff_with_a_booking_of_their_own_keep_the_patients_window(clock, thera
     own = book(admin_user, therapist, massage_type, at(WEDNESDAY, 10))
     clock.move_to(at(WEDNESDAY, 8))
 
-    with pytest.raises(services.CancellationTooLate):
+    with pytest.raises(CancellationTooLate):
         services.cancel(appointment=own, by=admin_user)
-    with pytest.raises(services.CancellationTooLate):
+    with pytest.raises(CancellationTooLate):
         services.reschedule(appointment=own, by=admin_user, start=at(WEDNESDAY, 14))
     own.refresh_from_db()
     assert (own.status, own.start) == (Status.CONFIRMED, at(WEDNESDAY, 10))
@@ -476,10 +485,10 @@ def test_a_cancelled_appointment_has_no_outcome(clock, patient, therapist, massa
 def test_patient_completes_the_intake_before_the_session(clock, patient, therapist, massage_type):
     appointment = book(patient, therapist, massage_type, at(WEDNESDAY, 10))
 
-    services.update_intake(
+    records.update_intake(
         appointment=appointment,
         by=patient,
-        intake=services.IntakeData(focus_areas="neck", pain_level=3, red_flags=["fever"], provider_consulted=True),
+        intake=IntakeData(focus_areas="neck", pain_level=3, red_flags=["fever"], provider_consulted=True),
     )
 
     appointment.refresh_from_db()
@@ -491,7 +500,7 @@ def test_intake_answers_are_checked_on_update(clock, patient, therapist, massage
     appointment = book(patient, therapist, massage_type, at(WEDNESDAY, 10))
 
     with pytest.raises(InvalidBooking) as excinfo:
-        services.update_intake(appointment=appointment, by=patient, intake=services.IntakeData(pain_level=11))
+        records.update_intake(appointment=appointment, by=patient, intake=IntakeData(pain_level=11))
 
     assert "pain_level" in excinfo.value.fields
     appointment.refresh_from_db()
@@ -505,10 +514,10 @@ def test_intake_cannot_change_after_the_start_or_by_someone_else(
     appointment = book(patient, therapist, massage_type, at(WEDNESDAY, 10))
 
     with pytest.raises(NotAllowed):
-        services.update_intake(appointment=appointment, by=other_patient, intake=services.IntakeData(pain_level=2))
+        records.update_intake(appointment=appointment, by=other_patient, intake=IntakeData(pain_level=2))
     clock.move_to(at(WEDNESDAY, 10))
     with pytest.raises(InvalidTransition):
-        services.update_intake(appointment=appointment, by=patient, intake=services.IntakeData(pain_level=2))
+        records.update_intake(appointment=appointment, by=patient, intake=IntakeData(pain_level=2))
 
 
 @pytest.mark.django_db

@@ -12,8 +12,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS
-from booking.services import INTAKE_FIELDS, IntakeData
+from booking.intake import INTAKE_FIELDS, PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, IntakeData
 
 SCRIPTS = Path(settings.BASE_DIR) / "static" / "js"
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from booking import services
+from booking.intake import IntakeData
 from booking.models import Appointment, MassageType
 from clinic.models import User
 from tests.conftest import CLINIC_ZONE
@@ -330,7 +331,7 @@ def test_the_calendar_file_holds_the_appointment_without_health_details(
         therapist=therapist,
         massage_type=massage_type,
         start=datetime(2026, 3, 4, 10, 0, tzinfo=CLINIC_ZONE),
-        intake=services.IntakeData(health_notes="Herniated disc L4", focus_areas="lower back"),
+        intake=IntakeData(health_notes="Herniated disc L4", focus_areas="lower back"),
     )
 
     response = patient_client.get(reverse("appointment_calendar", args=[appointment.pk]))

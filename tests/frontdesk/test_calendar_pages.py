@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from booking import services
+from booking.intake import IntakeData
 from booking.models import MassageType
 from clinic.models import User
 from tests.factories import LocationFactory, TimeOffFactory
@@ -62,7 +63,7 @@ def test_the_day_shows_each_session_with_its_marks_and_the_kinds_of_busy_time(
         therapist=other_therapist,
         massage_type=massage_type,
         start=at(14),
-        intake=services.IntakeData(red_flags=["recent_injury"], provider_consulted=True),
+        intake=IntakeData(red_flags=["recent_injury"], provider_consulted=True),
     )
     TimeOffFactory(therapist=other_therapist, start=at(16), end=at(18))
 

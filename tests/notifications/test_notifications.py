@@ -12,8 +12,8 @@ from django.core import mail
 
 from booking import services
 from booking.exceptions import SlotTaken
+from booking.intake import IntakeData
 from booking.models import Appointment, MassageType, Notification, NotificationKind, NotificationStatus
-from booking.services import IntakeData
 from clinic.celery import app as celery_app
 from clinic.models import User
 from notifications.tasks import dispatch_due_notifications, plan_daily_agendas

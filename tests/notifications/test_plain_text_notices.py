@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from booking import services
+from booking.intake import IntakeData
 from booking.models import Appointment, MassageType, Notification, NotificationKind, NotificationStatus
-from booking.services import IntakeData
 from clinic.forms import SignupForm
 from clinic.models import User
 from clinic.plain_text import MESSAGE

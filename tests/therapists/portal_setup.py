@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from django.test import Client
 
+from booking.intake import IntakeData
 from booking.models import Appointment, MassageType
-from booking.services import IntakeData, book
+from booking.services import book
 from clinic.models import User
 from therapists.models import Therapist
 

@@ -10,8 +10,8 @@ from booking import services as booking
 from booking.availability import find_slots
 from booking.exceptions import PolicyRefused, SlotTaken
 from booking.holds import HoldGone
+from booking.intake import IntakeData
 from booking.models import Appointment, Notification, NotificationKind, Status
-from booking.services import IntakeData
 from tests.factories import UserFactory
 from tests.waitlist.conftest import WEDNESDAY, at, book, consider_all, fill_day, join
 from waitlist import services

@@ -17,10 +17,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from booking.api.serializers import LocationSerializer, MassageTypeSerializer
-from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
+from booking.intake import INTAKE_FIELDS, PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, Pressure
 from booking.models import Appointment, MassageType, Status
 from booking.policy import change_policy, late_change_advice, window_hours
-from booking.services import INTAKE_FIELDS
 from locations.models import Location
 from payments import pages as payment_pages
 from payments import stripe_js

@@ -22,9 +22,8 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from booking.exceptions import BookingError
-from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, red_flag_labels
+from booking.intake import PROVIDER_CONSULTED_MESSAGE, RED_FLAGS, IntakeData, red_flag_labels
 from booking.models import Appointment, Status
-from booking.services import IntakeData
 from clinic.models import User
 from courses import chart, records, services
 from courses.exceptions import CourseSessionRefused

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from booking import rooms, services
 from booking.exceptions import BookingError
-from booking.intake import Area, Feeling, Pressure
+from booking.intake import Area, Feeling, IntakeData, Pressure
 from booking.models import Appointment, MassageType, Status
 from clinic.models import User
 from locations.models import Location, Room, RoomFeature, default_location
@@ -454,7 +454,7 @@ class Command(BaseCommand):
                     therapist=planned.therapist,
                     massage_type=planned.massage_type,
                     start=planned.start,
-                    intake=services.IntakeData(**demo_intake(index)),
+                    intake=IntakeData(**demo_intake(index)),
                     by=clinic,
                     now=now,
                 )
