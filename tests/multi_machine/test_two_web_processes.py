@@ -5,11 +5,13 @@ names its client in X-Forwarded-For, TRUSTED_PROXIES=1), as machines behind a lo
 would. Sessions live in PostgreSQL, the API's throttle counts in the cache (the database's
 cache table by default), the sign-in failures in their own table, the CSRF secret in the
 client's cookie and the ETags are digests of the answer's body: every limit and validator
-holds whichever process answers.
+holds whichever process answers. With Redis as their cache the two also share the
+availability answers they work out.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -65,14 +67,13 @@ def web_env(tmp_path_factory: pytest.TempPathFactory, django_db_setup: None) -> 
     return env
 
 
-@pytest.fixture
-def servers(web_env: dict[str, str], tmp_path: Path, transactional_db: None) -> Iterator[list[str]]:
+def two_processes(env: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
     """Start two gunicorn processes (one sync worker each) on free ports; yield their base URLs."""
     ports = [free_port(), free_port()]
     processes = [
         Process(
             python("-m", "gunicorn", "clinic.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--access-logfile", "-"),
-            web_env,
+            env,
             tmp_path / f"web{n}.log",
         )
         for n, port in enumerate(ports)
@@ -85,6 +86,20 @@ def servers(web_env: dict[str, str], tmp_path: Path, transactional_db: None) -> 
     finally:
         for process in processes:
             process.stop()
+
+
+@pytest.fixture
+def servers(web_env: dict[str, str], tmp_path: Path, transactional_db: None) -> Iterator[list[str]]:
+    """Two processes with the default cache (the database's)."""
+    yield from two_processes(web_env, tmp_path)
+
+
+@pytest.fixture
+def redis_servers(web_env: dict[str, str], tmp_path: Path, transactional_db: None) -> Iterator[list[str]]:
+    """Two processes sharing Redis as their cache (CACHE_URL), as a chain of clinics would run them."""
+    yield from two_processes(
+        {**web_env, "CACHE_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}, tmp_path
+    )
 
 
 def answers(base: str) -> bool:
@@ -222,3 +237,37 @@ def test_an_etag_from_one_process_revalidates_on_the_other(
     assert again.headers["ETag"] == first.headers["ETag"]
     assert other.status_code == 200
     assert len(set(app.served_by)) == 2
+
+
+def _availability_twice_with_a_change_no_tag_sees(bases: list[str], therapist: Therapist, massage_type: MassageType):
+    """Ask process one, change what it depends on without a save signal (so no stamp moves), ask process two."""
+    day = timezone.localdate() + timedelta(days=3)
+    query = {"massage_type": massage_type.pk, "date_from": day.isoformat(), "date_to": day.isoformat()}
+    app = Client(bases, "203.0.113.16")
+    first = app.request("GET", "/api/v1/availability/", params=query)
+    # An update of the rows themselves: no signal, no stamp, the tag stays. Only a process
+    # that works the answer out again sees that the therapist no longer takes bookings.
+    Therapist.objects.filter(pk=therapist.pk).update(is_active=False)
+    second = app.request("GET", "/api/v1/availability/", params=query)
+    assert len(set(app.served_by)) == 2
+    assert first.status_code == second.status_code == 200
+    assert first.headers["ETag"] == second.headers["ETag"]
+    return first, second
+
+
+def test_with_redis_an_answer_one_process_worked_out_is_served_by_the_other(
+    redis_servers: list[str], massage_type: MassageType, therapist: Therapist
+) -> None:
+    first, second = _availability_twice_with_a_change_no_tag_sees(redis_servers, therapist, massage_type)
+
+    assert first.json()["slots"]
+    assert second.content == first.content  # the first process's answer, from Redis
+
+
+def test_with_the_database_cache_each_process_works_its_answer_out(
+    servers: list[str], massage_type: MassageType, therapist: Therapist
+) -> None:
+    first, second = _availability_twice_with_a_change_no_tag_sees(servers, therapist, massage_type)
+
+    assert first.json()["slots"]
+    assert second.json()["slots"] == []  # worked out again: nothing kept is shared through the database
