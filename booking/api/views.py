@@ -305,16 +305,17 @@ class AvailabilityView(APIView):
         now = timezone.now()
         with replica_reads():
             etag = stamps.availability_etag(request.query_params, now=now)
-        shared = etag is not None and "ignoring" not in request.query_params
-        if shared:
+        # The tag an answer shared by every caller is kept under (not one that ignores a caller's own session).
+        shared_tag = etag if "ignoring" not in request.query_params else None
+        if shared_tag is not None:
             # Nothing computed yet: a tag that still matches answers 304 here.
             blank = HttpResponse(content_type="application/json")
-            answer = get_conditional_response(request._request, etag=etag, response=blank)
+            answer = get_conditional_response(request._request, etag=shared_tag, response=blank)
             if answer is not None and answer.status_code == 304:
                 return _answer_conditionally(request._request, answer, etag)
             # Any caller asking what someone asked since the last change gets that answer: it
             # was computed after its stamps were read, so it is never older than its tag.
-            kept = answers.kept(etag) if etag is not None else None
+            kept = answers.kept(shared_tag)
             if kept is not None:
                 return _answer_conditionally(
                     request._request, HttpResponse(kept, content_type="application/json"), etag
@@ -339,8 +340,8 @@ class AvailabilityView(APIView):
         body = s.availability_json(
             time_zone=location.time_zone if location else settings.TIME_ZONE, slots=slots, days=days, zones=zones
         )
-        if shared and etag is not None:
-            answers.keep(etag, body)
+        if shared_tag is not None:
+            answers.keep(shared_tag, body)
         return _answer_conditionally(request._request, HttpResponse(body, content_type="application/json"), etag)
 
     def _check_own_appointment(self, request: Request, pk: int) -> None:
