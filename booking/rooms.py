@@ -98,43 +98,48 @@ def best_first(rooms: Iterable[Room]) -> list[Room]:
     return sorted(rooms, key=lambda room: (room.feature_count, room.free_until - room.free_from, room.pk))  # type: ignore[attr-defined]
 
 
-# free_rooms and best_first as one statement for the booking path: the ORM takes longer to
-# build that query than PostgreSQL takes to answer it. tests/booking/test_rooms.py holds both
-# to the same choices; the sessions' spans are read through the exclusion constraints' index.
-_FREE_ROOMS_BEST_FIRST = """
-SELECT room.*
+# free_rooms and best_first as one statement for the booking path, answering with the room
+# chosen alone: the ORM takes longer to build that query than PostgreSQL takes to answer it.
+# One scan of the location's sessions near the start (through the exclusion constraints'
+# GiST index) gives each room's clash and its neighbours on both sides.
+# tests/booking/test_rooms.py holds it to best_first(free_rooms(...)).
+_ROOM_TO_TAKE = """
+SELECT *
   FROM (
     SELECT r.*,
            (SELECT count(*) FROM {room_features} f WHERE f.room_id = r.id) AS feature_count,
-           COALESCE((SELECT max(a.blocked_until) FROM {appointment} a
-                      WHERE a.room_id = r.id AND a.status = ANY(%(active)s) AND a.id <> %(ignoring)s
-                        AND tstzrange(a.start, a.blocked_until, '[)') && tstzrange(%(fit_from)s, %(start)s, '[)')
-                        AND a.blocked_until <= %(start)s), %(fit_from)s) AS free_from,
-           COALESCE((SELECT min(a.start) FROM {appointment} a
-                      WHERE a.room_id = r.id AND a.status = ANY(%(active)s) AND a.id <> %(ignoring)s
-                        AND tstzrange(a.start, a.blocked_until, '[)') && tstzrange(%(until)s, %(fit_until)s, '[)')
-                        AND a.start >= %(until)s), %(fit_until)s) AS free_until
-      FROM {room} r JOIN {location} l ON l.id = r.location_id
+           COALESCE(max(a.blocked_until) FILTER (WHERE a.blocked_until <= %(start)s), %(fit_from)s) AS free_from,
+           COALESCE(min(a.start) FILTER (WHERE a.start >= %(until)s), %(fit_until)s) AS free_until
+      FROM {room} r
+      JOIN {location} l ON l.id = r.location_id
+      LEFT JOIN {appointment} a
+        ON a.room_id = r.id AND a.status = ANY(%(active)s) AND a.id <> %(ignoring)s
+       AND tstzrange(a.start, a.blocked_until, '[)') && tstzrange(%(fit_from)s, %(fit_until)s, '[)')
      WHERE r.location_id = %(location)s AND r.is_active AND l.is_active
        AND NOT EXISTS (SELECT 1 FROM {needs} n WHERE n.massagetype_id = %(massage_type)s
                           AND NOT EXISTS (SELECT 1 FROM {room_features} f
                                            WHERE f.room_id = r.id AND f.roomfeature_id = n.roomfeature_id))
-       AND NOT EXISTS (SELECT 1 FROM {appointment} a
-                        WHERE a.room_id = r.id AND a.status = ANY(%(active)s) AND a.id <> %(ignoring)s
-                          AND tstzrange(a.start, a.blocked_until, '[)') && tstzrange(%(start)s, %(until)s, '[)'))
        AND NOT EXISTS (SELECT 1 FROM {closure} c
                         WHERE c.room_id = r.id AND c.start < %(until)s AND c."end" > %(start)s)
-    OFFSET 0  -- computed once per room, not again for the ORDER BY
+     GROUP BY r.id
+    HAVING NOT COALESCE(bool_or(a.start < %(until)s AND a.blocked_until > %(start)s), false)
   ) room
- ORDER BY room.feature_count, room.free_until - room.free_from, room.id
+ ORDER BY room.id = %(keep)s DESC, room.feature_count, room.free_until - room.free_from, room.id
+ LIMIT 1
 """
 
 
-def _free_rooms_best_first(
-    *, massage_type_id: int, location_id: int, start: datetime, blocked_until: datetime, ignoring: int | None
-) -> list[Room]:
-    """Return what best_first(free_rooms(...)) returns, in one statement (PostgreSQL)."""
-    sql = _FREE_ROOMS_BEST_FIRST.format(
+def _room_to_take(
+    *,
+    massage_type_id: int,
+    location_id: int,
+    start: datetime,
+    blocked_until: datetime,
+    ignoring: int | None,
+    keep: int | None,
+) -> Room | None:
+    """Return what choose_room returns from best_first(free_rooms(...)), in one statement (PostgreSQL)."""
+    sql = _ROOM_TO_TAKE.format(
         room=connection.ops.quote_name(Room._meta.db_table),
         location=connection.ops.quote_name(Location._meta.db_table),
         room_features=connection.ops.quote_name(Room.features.through._meta.db_table),
@@ -145,6 +150,7 @@ def _free_rooms_best_first(
     params = {
         "active": [status.value for status in ACTIVE_STATUSES],
         "ignoring": ignoring or 0,
+        "keep": keep or 0,
         "location": location_id,
         "massage_type": massage_type_id,
         "start": start,
@@ -152,7 +158,14 @@ def _free_rooms_best_first(
         "fit_from": start - _FIT_HORIZON,
         "fit_until": blocked_until + _FIT_HORIZON,
     }
-    return list(Room.objects.raw(sql, params))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        columns = [column.name for column in cursor.description]
+    fields = [field.attname for field in Room._meta.concrete_fields]
+    return Room.from_db(connection.alias, fields, [row[columns.index(name)] for name in fields])
 
 
 def choose_room(
@@ -170,23 +183,23 @@ def choose_room(
     so a move in time does not shuffle rooms needlessly.
     """
     if connection.vendor == "postgresql":
-        rooms = _free_rooms_best_first(
+        return _room_to_take(
             massage_type_id=massage_type.pk,
             location_id=location_id,
             start=start,
             blocked_until=blocked_until,
             ignoring=ignoring,
+            keep=keep,
         )
-    else:
-        rooms = best_first(
-            free_rooms(
-                massage_type=massage_type,
-                location_id=location_id,
-                start=start,
-                blocked_until=blocked_until,
-                ignoring=ignoring,
-            )
+    rooms = best_first(
+        free_rooms(
+            massage_type=massage_type,
+            location_id=location_id,
+            start=start,
+            blocked_until=blocked_until,
+            ignoring=ignoring,
         )
+    )
     if not rooms:
         return None
     for room in rooms:

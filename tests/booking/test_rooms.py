@@ -298,3 +298,51 @@ def test_a_closed_room_is_not_chosen(clock, uptown, swedish, admin_user) -> None
 
     assert book(UserFactory(), working_at(uptown, swedish), swedish, at(10)).room == room_b
     assert Room.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_booking_paths_one_statement_chooses_as_the_rule_does(clock, uptown, swedish, hot_stone, heated) -> None:
+    """choose_room's statement (PostgreSQL) against best_first(free_rooms(...)), start by start, over a busy day."""
+    plain_a = RoomFactory(location=uptown, name="Room A")
+    plain_b = RoomFactory(location=uptown, name="Room B")
+    warm = RoomFactory(location=uptown, name="Room C", features=[heated])
+    RoomFactory(location=uptown, name="Room D", is_active=False)
+    RoomFactory(location=LocationFactory(name="Elsewhere"), name="Room E")
+    eve, finn = working_at(uptown, swedish, hot_stone, name="Eve"), working_at(uptown, swedish, name="Finn")
+    AppointmentFactory(therapist=eve, massage_type=swedish, room=plain_a, start=at(9))
+    AppointmentFactory(therapist=eve, massage_type=swedish, room=plain_b, start=at(12, 30))
+    AppointmentFactory(therapist=eve, massage_type=hot_stone, room=warm, start=at(15))
+    AppointmentFactory(therapist=finn, massage_type=swedish, room=plain_b, start=at(10), status=Status.CANCELLED)
+    RoomClosure.objects.create(room=plain_a, start=at(13), end=at(14), reason="Plumbing")
+    ignored = AppointmentFactory(therapist=finn, massage_type=swedish, room=plain_b, start=at(16))
+    chosen = []
+    for kind in (swedish, hot_stone):
+        for minutes in range(8 * 60, 18 * 60, 15):
+            start = at(minutes // 60, minutes % 60)
+            _, blocked_until = kind.span(start)
+            for ignoring, keep in ((None, None), (ignored.pk, plain_b.pk), (None, warm.pk)):
+                by_rule = rooms.best_first(
+                    rooms.free_rooms(
+                        massage_type=kind,
+                        location_id=uptown.pk,
+                        start=start,
+                        blocked_until=blocked_until,
+                        ignoring=ignoring,
+                    )
+                )
+                expected = next((room for room in by_rule if room.pk == keep), by_rule[0] if by_rule else None)
+                room = rooms.choose_room(
+                    massage_type=kind,
+                    location_id=uptown.pk,
+                    start=start,
+                    blocked_until=blocked_until,
+                    ignoring=ignoring,
+                    keep=keep,
+                )
+                assert room == expected, (kind.name, start, ignoring, keep)
+                if room is not None:
+                    assert (room.name, room.location_id, room.is_active) == (expected.name, uptown.pk, True)
+                chosen.append(room)
+    # The day exercises every branch: each room chosen somewhere, and times with no room at all.
+    assert {room.name for room in chosen if room} == {"Room A", "Room B", "Room C"}
+    assert None in chosen
