@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.postgres.fields import RangeBoundary
 from django.db import IntegrityError, connection, models, transaction
@@ -147,7 +148,7 @@ def _room_to_take(
         appointment=connection.ops.quote_name(Appointment._meta.db_table),
         closure=connection.ops.quote_name(RoomClosure._meta.db_table),
     )
-    params = {
+    params: dict[str, Any] = {
         "active": [status.value for status in ACTIVE_STATUSES],
         "ignoring": ignoring or 0,
         "keep": keep or 0,
