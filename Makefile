@@ -98,16 +98,25 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy .
 
 # The benchmarks load the settings as the demo does (bench/load.py runs its server with DEBUG off).
-# bench/locustfile.py is the users bench/load.py starts, not a bench of its own.
+# bench/locustfile.py is the users bench/load.py starts, and bench/compare.py the runner below:
+# neither is a bench of its own. The load bench runs issue 19's curve with Redis as the cache.
+# `make bench BEFORE=dc30b49` runs each bench on that commit and on this tree, one after the
+# other, and prints their figures side by side (bench/compare.py): issue 19's before and after.
+# REPEAT=3 alternates three runs of each and prints the medians.
 bench: export DEBUG := $(or $(DEBUG),1)
 bench: check-postgres
 	@for script in bench/*.py; do \
 		[ -e "$$script" ] || { echo "No benchmarks in bench/ yet."; break; }; \
 		case "$$script" in \
-			bench/locustfile.py) continue;; \
+			bench/locustfile.py|bench/compare.py) continue;; \
 			bench/availability.py) args="--scale";; \
+			bench/load.py) args="--users-curve 10,30,60,120 --duration 60 --cache-url $(TEST_REDIS_URL)";; \
 			*) args="";; \
 		esac; \
 		echo "== $$script $$args"; \
-		$(TEST_ENV) $(BIN)/python "$$script" $$args || exit 1; \
+		if [ -n "$(BEFORE)" ]; then \
+			$(TEST_ENV) $(BIN)/python bench/compare.py --before "$(BEFORE)" --repeat "$(or $(REPEAT),1)" --bench-from current "$$script" $$args || exit 1; \
+		else \
+			$(TEST_ENV) $(BIN)/python "$$script" $$args || exit 1; \
+		fi; \
 	done

@@ -11,7 +11,9 @@ earlier tree (copied in for the run, removed after), so one way of measuring mee
 versions of the code; the default runs each tree's own copy. The load average is printed
 before every run: figures taken above 1.5 were measured on a busy machine.
 
-Without SCRIPT (as `make bench` runs every bench/*.py) it has nothing to compare and exits 0.
+`make bench BEFORE=REF [REPEAT=N]` runs every bench through it. It exits non-zero when this
+tree's run of the bench fails (the earlier tree's failure is printed: it may lack what a newer
+bench asks of it). Without SCRIPT it has nothing to compare and exits 0.
 """
 
 from __future__ import annotations
@@ -51,8 +53,10 @@ def worktree_of(ref: str) -> Path:
     return path
 
 
-def run(tree: Path, script: str, args: list[str], *, label: str, bench_from_current: bool) -> dict[str, Any]:
-    """Run the bench in the tree, echo its output, and return its FIGURES (empty if it printed none)."""
+def run(
+    tree: Path, script: str, args: list[str], *, label: str, bench_from_current: bool
+) -> tuple[dict[str, Any], int]:
+    """Run the bench in the tree, echo its output, and return its FIGURES (empty if it printed none) and exit code."""
     target = tree / script
     copied: Path | None = None
     if bench_from_current and tree != ROOT:
@@ -77,7 +81,7 @@ def run(tree: Path, script: str, args: list[str], *, label: str, bench_from_curr
         if line.startswith("FIGURES "):
             figures = json.loads(line.removeprefix("FIGURES "))
     figures["load_average_at_start"] = round(load[0], 2)
-    return figures
+    return figures, completed.returncode
 
 
 def summarise(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
@@ -129,10 +133,18 @@ def main() -> None:
     before: list[dict[str, Any]] = []
     after: list[dict[str, Any]] = []
     current = options.bench_from == "current"
+    failed = 0
     for index in range(options.repeat):
-        before.append(run(before_tree, script, options.args, label=f"before #{index + 1}", bench_from_current=current))
-        after.append(run(ROOT, script, options.args, label=f"after #{index + 1}", bench_from_current=current))
+        figures, _ = run(before_tree, script, options.args, label=f"before #{index + 1}", bench_from_current=current)
+        before.append(figures)
+        figures, code = run(ROOT, script, options.args, label=f"after #{index + 1}", bench_from_current=current)
+        after.append(figures)
+        failed = failed or code
     summarise(before, after)
+    # The earlier tree may lack what a newer bench asks of it (it is reported above); this
+    # tree failing its own bench is a failure.
+    if failed:
+        sys.exit(failed)
 
 
 if __name__ == "__main__":
