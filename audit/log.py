@@ -26,8 +26,34 @@ def record(
 ) -> Event:
     """Append an event in the caller's transaction (it is written or rolled back with the change)."""
     assert transaction.get_connection().in_atomic_block, "events are written inside the service's transaction"
+    written = event(
+        kind,
+        summary=summary,
+        by=by,
+        appointment_id=appointment_id,
+        patient_id=patient_id,
+        therapist_id=therapist_id,
+        data=data,
+        at=at,
+    )
+    written.save(force_insert=True)
+    return written
+
+
+def event(
+    kind: Kind,
+    *,
+    summary: str,
+    by: User | None,
+    appointment_id: int | None = None,
+    patient_id: int | None = None,
+    therapist_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Return the event unsaved, for a service that writes it with its change in one statement (`record` saves it)."""
     actor = by if by is not None and by.is_authenticated else None
-    return Event.objects.create(
+    return Event(
         at=at or timezone.now(),
         actor=actor,
         kind=kind,

@@ -24,7 +24,7 @@ from booking import checks, locks, outbox, rooms, signals, stamps
 from booking.exceptions import InvalidBooking, InvalidTransition, NotAllowed, SlotTaken
 from booking.intake import INTAKE_FIELDS, IntakeData
 from booking.models import Appointment, MassageType, Status
-from booking.services import _as_slot_taken, _event, _needs_nearest, _take_slot
+from booking.services import _as_slot_taken, _event, _insert_session, _needs_nearest, _new_session
 from clinic.models import User
 from therapists.models import Therapist
 
@@ -76,7 +76,7 @@ def _hold(
     # The patient's rules, not the clinic's: whoever offers it, the patient books online (and
     # only what they could accept is offered).
     checks.check_start(start=start, now=now, staff=False)
-    return _take_slot(
+    appointment = _new_session(
         patient=patient,
         therapist=therapist,
         massage_type=massage_type,
@@ -85,6 +85,8 @@ def _hold(
         staff=False,
         held_until=expires_at,
     )
+    _insert_session(appointment, [])  # a hold owes no notice: the offer's is the waitlist's
+    return appointment
 
 
 def confirm_hold(

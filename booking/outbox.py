@@ -41,12 +41,20 @@ SEND_BATCH = 50
 
 def record_booked(appointment: Appointment, *, now: datetime) -> None:
     """Record the confirmation, the therapist's notice and the reminders of a new booking."""
+    _write_first(booked_notices(appointment, now=now), now=now)
+
+
+def booked_notices(appointment: Appointment, *, now: datetime) -> list[Notification]:
+    """Return the unsaved rows a new booking owes (its confirmation, the therapist's notice, the reminders).
+
+    For `booking.together`, which writes them with the session; `send_after_commit` then.
+    """
     rows = [
         _patient_row(appointment, Kind.CONFIRMATION, due_at=now),
         _therapist_row(appointment, Kind.THERAPIST_NEW, appointment.therapist, due_at=now),
         *_reminder_rows(appointment, now=now),
     ]
-    _write_first(rows, now=now)
+    return [row for row in rows if can_receive_mail(row.recipient)]
 
 
 def record_cancelled(appointment: Appointment, *, now: datetime, notify_patient: bool = True) -> None:
@@ -430,6 +438,11 @@ def _write_first(rows: list[Notification], *, now: datetime) -> None:
     """
     rows = [row for row in rows if can_receive_mail(row.recipient)]
     Notification.objects.bulk_create(rows)
+    send_after_commit(rows, now=now)
+
+
+def send_after_commit(rows: Iterable[Notification], *, now: datetime) -> None:
+    """Hand the written rows that are due to the workers once the transaction commits."""
     due = [row.pk for row in rows if row.due_at <= now]
     if due:
         transaction.on_commit(lambda: enqueue(due))

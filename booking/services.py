@@ -15,11 +15,12 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from audit import log as history
-from audit.models import Kind
-from booking import checks, locks, outbox, rooms, signals, stamps
+from audit.models import Event, Kind
+from booking import checks, locks, outbox, rooms, signals, stamps, together
 from booking.exceptions import (
     InvalidBooking,
     InvalidTransition,
@@ -94,7 +95,7 @@ def _book(
         raise NotAllowed("The clinic chooses the room.")
     checks.check_active(therapist=therapist, massage_type=massage_type)
     checks.check_start(start=start, now=now, staff=staff)
-    appointment = _take_slot(
+    appointment = _new_session(
         patient=patient,
         therapist=therapist,
         massage_type=massage_type,
@@ -105,8 +106,9 @@ def _book(
         room=room,
         series=series,
     )
-    outbox.record_booked(appointment, now=now)
-    _event(
+    # The session, its notices, its event and its days' stamps: one statement.
+    notices = outbox.booked_notices(appointment, now=now)
+    event = _event_row(
         Kind.BOOKED,
         appointment,
         by=by or patient,
@@ -115,11 +117,13 @@ def _book(
         start=timezone.localtime(start).isoformat(),
         therapist=therapist.pk,
     )
+    _insert_session(appointment, [*notices, event])
+    outbox.send_after_commit(notices, now=now)
     signals.booked.send(Appointment, appointment=appointment, by=by or patient, staff=staff, now=now)
     return appointment
 
 
-def _take_slot(
+def _new_session(
     *,
     patient: User,
     therapist: Therapist,
@@ -132,10 +136,11 @@ def _take_slot(
     series: UUID | None = None,
     held_until: datetime | None = None,
 ) -> Appointment:
-    """Check the patient and the slot under book's locks, choose the room and insert the session, or raise.
+    """Check the patient and the slot under book's locks and choose the room: return the session, unsaved, or raise.
 
-    Shared by `book` and `booking.holds.hold` (`held_until`: a hold); the caller's transaction
-    holds it. Staff keep the clinic's rules: no limits on the patient, the staff's notice and horizon.
+    Shared by `book` and `booking.holds.hold` (`held_until`: a hold), which write it with
+    `_insert_session` in the transaction that holds the locks. Staff keep the clinic's rules:
+    no limits on the patient, the staff's notice and horizon.
     """
     intake = intake or IntakeData()
     # Serialise bookings per therapist, then per location (the room's choice), then per patient
@@ -158,28 +163,38 @@ def _take_slot(
     chosen = rooms.take_room(
         massage_type=massage_type, location_id=location_id, start=start, blocked_until=blocked_until, wanted=room
     )
-    # No savepoint around the insert: a violation ends the caller's whole (atomic) transaction
-    # as SlotTaken, and no statement runs between catching it and leaving.
+    return Appointment(
+        patient=patient,
+        therapist=therapist,
+        massage_type=massage_type,
+        room=chosen,
+        start=start,
+        end=end,
+        blocked_until=blocked_until,
+        price=massage_type.price,
+        status=Status.CONFIRMED if held_until is None else Status.HELD,
+        hold_expires_at=held_until,
+        focus_areas=intake.focus_areas,
+        pain_level=intake.pain_level,
+        pressure=intake.pressure,
+        health_notes=intake.health_notes,
+        red_flags=list(intake.red_flags),
+        provider_consulted=intake.provider_consulted,
+        series=series,
+    )
+
+
+def _insert_session(appointment: Appointment, rows: list[Model]) -> None:
+    """Write the new session, the rows that point to it and its days' stamps in one statement, or raise SlotTaken.
+
+    No savepoint around it: a violation ends the caller's whole (atomic) transaction as
+    SlotTaken, and no statement runs between catching it and leaving.
+    """
+    bump = stamps.bump_statement(
+        stamps.session_keys((appointment.room.location_id, appointment.start, appointment.blocked_until))
+    )
     try:
-        return Appointment.objects.create(
-            patient=patient,
-            therapist=therapist,
-            massage_type=massage_type,
-            room=chosen,
-            start=start,
-            end=end,
-            blocked_until=blocked_until,
-            price=massage_type.price,
-            status=Status.CONFIRMED if held_until is None else Status.HELD,
-            hold_expires_at=held_until,
-            focus_areas=intake.focus_areas,
-            pain_level=intake.pain_level,
-            pressure=intake.pressure,
-            health_notes=intake.health_notes,
-            red_flags=list(intake.red_flags),
-            provider_consulted=intake.provider_consulted,
-            series=series,
-        )
+        together.insert_together(appointment, rows, link="appointment_id", also=[bump] if bump else [])
     except IntegrityError as exc:
         raise _as_slot_taken(exc) from exc
 
@@ -207,6 +222,22 @@ def _event(
 ) -> None:
     """Record who did what to the appointment, in this transaction (never health details)."""
     history.record(
+        kind,
+        summary=summary,
+        by=by,
+        appointment_id=appointment.pk,
+        patient_id=appointment.patient_id,
+        therapist_id=appointment.therapist_id,
+        data=data,
+        at=now,
+    )
+
+
+def _event_row(
+    kind: Kind, appointment: Appointment, *, by: User | None, summary: str, now: datetime, **data: object
+) -> Event:
+    """Return the event `_event` records, unsaved (a new session's is written with it)."""
+    return history.event(
         kind,
         summary=summary,
         by=by,

@@ -4,8 +4,9 @@ An answer depends on the sessions of the dates it covers (and days either side: 
 dates, a buffer past midnight) at the locations it covers, and on the
 clinic's set-up: the catalogue, therapists, their hours and time off, locations and rooms.
 Each of those has a row here, a counter that only goes up: a day at a location (bumped in
-the transaction that saves a session there, through its save signal, and by the services
-for what a save does not show: a move's old time, a released hold) and the clinic (bumped
+the transaction that saves a session there, through its save signal; in the one statement
+that writes a new session, `booking.together`; and by the services for what a save does not
+show: a move's old time, a released hold) and the clinic (bumped
 by every save or delete of the set-up, admin's included, through signals).
 
 The ETag of an answer is a digest of the query string, the moment's step on the slot grid
@@ -51,18 +52,25 @@ class AvailabilityStamp(models.Model):
 
 
 def _bump(keys: Iterable[tuple[int, date]]) -> None:
+    statement = bump_statement(keys)
+    if statement is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+
+
+def bump_statement(keys: Iterable[tuple[int, date]]) -> tuple[str, list[Any]] | None:
+    """Return the one statement that bumps these (location id, day) stamps, or None if there are none."""
     rows = sorted(set(keys))
     if not rows:
-        return
+        return None
     table = connection.ops.quote_name(AvailabilityStamp._meta.db_table)
     values = ", ".join(["(%s, %s, 1)"] * len(rows))
     # One statement, the rows in one order: two writers bumping the same days queue, never deadlock.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (location_id, day, version) VALUES {values} "  # noqa: S608
-            f"ON CONFLICT (location_id, day) DO UPDATE SET version = {table}.version + 1",
-            [value for row in rows for value in row],
-        )
+    return (
+        f"INSERT INTO {table} (location_id, day, version) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT (location_id, day) DO UPDATE SET version = {table}.version + 1",
+        [value for row in rows for value in row],
+    )
 
 
 def session_days(location_id: int, start: datetime, end: datetime) -> list[tuple[int, date]]:
@@ -77,7 +85,12 @@ def session_days(location_id: int, start: datetime, end: datetime) -> list[tuple
 
 def bump_sessions(*spans: tuple[int, datetime, datetime]) -> None:
     """Bump the days of these (location id, start, blocked_until) spans, in the caller's transaction."""
-    _bump(key for location_id, start, end in spans for key in session_days(location_id, start, end))
+    _bump(session_keys(*spans))
+
+
+def session_keys(*spans: tuple[int, datetime, datetime]) -> list[tuple[int, date]]:
+    """Return the stamp keys of these (location id, start, blocked_until) spans."""
+    return [key for location_id, start, end in spans for key in session_days(location_id, start, end)]
 
 
 def bump_clinic(**_: Any) -> None:
@@ -151,8 +164,9 @@ def connect() -> None:
     from locations.models import Location, Room, RoomClosure, RoomFeature
     from therapists.models import Therapist, TimeOff, WorkingHours
 
-    # Every saved session, whoever saves it; a conditional update (booking.holds) and a move's
-    # old time (booking.services.reschedule) bump their days themselves.
+    # Every saved session, whoever saves it; a new session written by booking.together (no
+    # save signal), a conditional update (booking.holds) and a move's old time
+    # (booking.services.reschedule) bump their days themselves.
     post_save.connect(_bump_session, sender=Appointment, dispatch_uid="stamps.session")
     for model in (MassageType, Location, Room, RoomClosure, RoomFeature, Therapist, TimeOff, WorkingHours):
         post_save.connect(bump_clinic, sender=model, dispatch_uid=f"stamps.save.{model.__name__}")

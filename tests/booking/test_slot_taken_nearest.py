@@ -27,8 +27,8 @@ from therapists.models import Therapist, WorkingHours
 
 
 @contextmanager
-def taken_just_before(sql_start: str, take: Callable[[], object]) -> Iterator[list[object]]:
-    """Run `take` on another connection, committed, just before this connection's first statement starting so.
+def taken_just_before(sql_part: str, take: Callable[[], object]) -> Iterator[list[object]]:
+    """Run `take` on another connection, committed, just before this connection's first statement holding `sql_part`.
 
     The booking's checks have passed by then: the database's constraint alone refuses it,
     as it does when two requests race. Yields what `take` returned (once it ran).
@@ -44,7 +44,7 @@ def taken_just_before(sql_start: str, take: Callable[[], object]) -> Iterator[li
             connections.close_all()
 
     def hook(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
-        if not taken and sql.startswith(sql_start):
+        if not taken and sql_part in sql:
             thread = threading.Thread(target=other_connection)
             thread.start()
             thread.join(timeout=30)
