@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -84,6 +84,7 @@ def check_slot(
     now: datetime,
     staff: bool,
     ignoring: int | None = None,
+    hours: list[tuple[Any, ...]] | None = None,
 ) -> tuple[datetime, datetime, int]:
     """Raise unless [start, end + buffer) is free for the therapist; return (end, blocked_until, location id).
 
@@ -91,10 +92,15 @@ def check_slot(
     clear of time off and of the therapist's sessions. One query answers the common case
     (the hours with whether time off or a session is in the way, which also shows that the
     therapist offers the massage); the room is `take_room`'s.
-    A refusal, or a start two locations could take, asks `find_slots` itself.
+    A refusal, or a start two locations could take, asks `find_slots` itself. `hours` are
+    those rows when already read (`read_for_booking`).
     """
     end, blocked_until = massage_type.span(start)
-    rows = slot_reads.hours_in_the_way(massage_type.pk, therapist.pk, start, end, blocked_until, ignoring)
+    rows = (
+        slot_reads.hours_in_the_way(massage_type.pk, therapist.pk, start, end, blocked_until, ignoring)
+        if hours is None
+        else hours
+    )
     if not rows:
         # No hours for this massage: say so if the therapist does not offer it at all.
         check_offer(therapist=therapist, massage_type=massage_type)
@@ -251,6 +257,30 @@ class Standing(NamedTuple):
 
     held: int
     busy: bool
+
+
+class BookingReads(NamedTuple):
+    """What a booking reads under its locks, in one statement: the patient's standing and the slot check's hours."""
+
+    standing: Standing
+    hours: list[tuple[Any, ...]]
+
+
+def read_for_booking(
+    *,
+    patient_id: int,
+    therapist: Therapist,
+    massage_type: MassageType,
+    start: datetime,
+    now: datetime,
+    ignoring: int | None = None,
+) -> BookingReads:
+    """Return the patient's standing (`check_patient_limits`, `check_patient_free`) and the hours (`check_slot`)."""
+    end, blocked_until = massage_type.span(start)
+    (singles, courses, clashes), hours = slot_reads.standing_and_hours_in_the_way(
+        patient_id, massage_type.pk, therapist.pk, start, end, blocked_until, now, ignoring
+    )
+    return BookingReads(Standing(held=singles + courses, busy=bool(clashes)), hours)
 
 
 def patient_standing(

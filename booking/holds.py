@@ -129,14 +129,26 @@ def _confirm_hold(*, appointment: Appointment, by: User, intake: IntakeData, now
     therapist, massage_type, start = locked.therapist, locked.massage_type, locked.start
     checks.check_active(therapist=therapist, massage_type=massage_type)
     checks.check_start(start=start, now=now, staff=False)
-    end, blocked_until = massage_type.span(start)
-    standing = checks.patient_standing(patient_id=locked.patient_id, start=start, end=end, now=now, ignoring=locked.pk)
+    standing, hours = checks.read_for_booking(
+        patient_id=locked.patient_id,
+        therapist=therapist,
+        massage_type=massage_type,
+        start=start,
+        now=now,
+        ignoring=locked.pk,
+    )
     checks.check_patient_limits(
         patient_id=locked.patient_id, email_confirmed=email_confirmed, now=now, held=standing.held
     )
     # The patient's own hold never stands in their way; anything else that changed since does.
     end, blocked_until, location_id = checks.check_slot(
-        therapist=therapist, massage_type=massage_type, start=start, now=now, staff=False, ignoring=locked.pk
+        therapist=therapist,
+        massage_type=massage_type,
+        start=start,
+        now=now,
+        staff=False,
+        ignoring=locked.pk,
+        hours=hours,
     )
     checks.check_patient_free(
         patient_id=locked.patient_id, start=start, end=end, staff=False, ignoring=locked.pk, busy=standing.busy

@@ -147,8 +147,10 @@ def _new_session(
     # (the limits on the patient and their other sessions): one statement. The address's
     # confirmation is read under the lock: it may be newer.
     _, confirmed_at = locks.lock_for_booking(therapist.pk, patient_id=patient.pk)
-    end, blocked_until = massage_type.span(start)
-    standing = checks.patient_standing(patient_id=patient.pk, start=start, end=end, now=now)
+    # The patient's standing and the therapist's hours with what is in the way: one statement.
+    standing, hours = checks.read_for_booking(
+        patient_id=patient.pk, therapist=therapist, massage_type=massage_type, start=start, now=now
+    )
 
     # A later session of a course being booked joins a series already counted as one booking.
     joins_series = series is not None and _holds_series(patient_id=patient.pk, series=series, now=now)
@@ -157,7 +159,7 @@ def _new_session(
             patient_id=patient.pk, email_confirmed=confirmed_at is not None, now=now, held=standing.held
         )
     end, blocked_until, location_id = checks.check_slot(
-        therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff
+        therapist=therapist, massage_type=massage_type, start=start, now=now, staff=staff, hours=hours
     )
     checks.check_patient_free(patient_id=patient.pk, start=start, end=end, staff=staff, busy=standing.busy)
     chosen = rooms.take_room(

@@ -199,6 +199,34 @@ def test_the_slot_checks_hours_read_the_same_rows(clinic: Clinic, monkeypatch: p
     assert {(row[6], row[7]) for row in fixed} == {(when == "time off", when == "a session")}
 
 
+@pytest.mark.parametrize("when", ["free", "time off", "a session", "the ignored session", "not offered"])
+def test_a_bookings_one_read_is_the_patients_counts_and_the_slot_checks_hours(clinic: Clinic, when) -> None:
+    start = {
+        "free": START + timedelta(days=7, hours=10),
+        "time off": START + timedelta(days=2, hours=10),
+        "a session": START + timedelta(hours=9, minutes=30),
+        "the ignored session": START + timedelta(hours=9, minutes=30),
+        "not offered": START + timedelta(days=7, hours=10),
+    }[when]
+    ignoring = clinic.sessions[0].pk if when == "the ignored session" else None
+    therapist = clinic.bob if when == "not offered" else clinic.ann  # Bob offers no hot stone
+    end = start + clinic.hot_stone.duration
+    blocked_until = end + clinic.hot_stone.buffer
+    patient_id = clinic.sessions[0].patient_id
+    now = START - timedelta(days=1)
+
+    with CaptureQueriesContext(connection) as one:
+        counts, hours = slot_reads.standing_and_hours_in_the_way(
+            patient_id, clinic.hot_stone.pk, therapist.pk, start, end, blocked_until, now, ignoring
+        )
+
+    assert len(one) == 1
+    assert counts == slot_reads.patient_counts(patient_id, start, end, now, ignoring)
+    apart = slot_reads.hours_in_the_way(clinic.hot_stone.pk, therapist.pk, start, end, blocked_until, ignoring)
+    assert sorted(hours, key=repr) == sorted(apart, key=repr)
+    assert bool(hours) is (when != "not offered")
+
+
 @pytest.mark.parametrize("when", ["before every session", "over a session", "over the ignored session"])
 def test_the_patients_standing_reads_the_same_counts(clinic: Clinic, monkeypatch: pytest.MonkeyPatch, when) -> None:
     patient_id = clinic.sessions[0].patient_id
