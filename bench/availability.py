@@ -90,9 +90,6 @@ def setup_django() -> None:
     ensure_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-    # The bench keeps one connection, as a pooled web worker does: that deployment's binding
-    # (DATABASE_SERVER_SIDE_BINDING=0 measures a connection opened per request's).
-    os.environ.setdefault("DATABASE_SERVER_SIDE_BINDING", "1")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 
@@ -684,7 +681,6 @@ def main() -> None:
         "rooms": ROOMS,
         "days": DAYS,
         "runs": RUNS,
-        "server_side_binding": connection.settings_dict.get("OPTIONS", {}).get("server_side_binding", False),
         "load_average_start": round(load[0], 2),
         "load_average_end": round(os.getloadavg()[0], 2),
     }
@@ -776,8 +772,7 @@ def main() -> None:
     width = max(len(label) for label, _ in rows)
     print(
         f"Availability benchmark (median of {RUNS} runs; Python {context['python']}, "
-        f"PostgreSQL {context['postgresql']}, {context['cores']} cores, load average {load[0]:.2f}, "
-        f"server-side binding {'on' if context['server_side_binding'] else 'off'})"
+        f"PostgreSQL {context['postgresql']}, {context['cores']} cores, load average {load[0]:.2f})"
     )
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")

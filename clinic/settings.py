@@ -128,14 +128,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, reading timestamps with psycopg's compiled loader (clinic/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "clinic.postgresql"
-    # Values bound by the server, not quoted into the SQL: psycopg prepares a statement a
-    # connection runs for the fifth time, and PostgreSQL can then keep one plan for it (most
-    # of a booking's reads was their planning; docs/PERFORMANCE.md). Only a kept connection
-    # (the pool, CONN_MAX_AGE) runs a statement five times: the default follows.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env.bool(
-        "DATABASE_SERVER_SIDE_BINDING",
-        default=env.bool("DATABASE_POOL", default=False) or env.int("CONN_MAX_AGE", default=0) != 0,
-    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A PostgreSQL read replica of the primary, if any: only clinic.db_router.replica_reads()

@@ -12,8 +12,6 @@ import os
 
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdefghijklmnop")
-# The binding a deployment with kept connections (DATABASE_POOL) runs, as the load bench does.
-os.environ.setdefault("DATABASE_SERVER_SIDE_BINDING", "1")
 
 from clinic.settings import *  # noqa: F403
 
