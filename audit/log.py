@@ -25,19 +25,25 @@ def record(
     at: datetime | None = None,
 ) -> Event:
     """Append an event in the caller's transaction (it is written or rolled back with the change)."""
-    assert transaction.get_connection().in_atomic_block, "events are written inside the service's transaction"
-    written = event(
-        kind,
-        summary=summary,
-        by=by,
-        appointment_id=appointment_id,
-        patient_id=patient_id,
-        therapist_id=therapist_id,
-        data=data,
-        at=at,
+    return write(
+        event(
+            kind,
+            summary=summary,
+            by=by,
+            appointment_id=appointment_id,
+            patient_id=patient_id,
+            therapist_id=therapist_id,
+            data=data,
+            at=at,
+        )
     )
-    written.save(force_insert=True)
-    return written
+
+
+def write(unsaved: Event) -> Event:
+    """Append an event built by `event` in the caller's transaction."""
+    assert transaction.get_connection().in_atomic_block, "events are written inside the service's transaction"
+    unsaved.save(force_insert=True)
+    return unsaved
 
 
 def event(

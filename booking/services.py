@@ -223,16 +223,7 @@ def _event(
     kind: Kind, appointment: Appointment, *, by: User | None, summary: str, now: datetime, **data: object
 ) -> None:
     """Record who did what to the appointment, in this transaction (never health details)."""
-    history.record(
-        kind,
-        summary=summary,
-        by=by,
-        appointment_id=appointment.pk,
-        patient_id=appointment.patient_id,
-        therapist_id=appointment.therapist_id,
-        data=data,
-        at=now,
-    )
+    history.write(_event_row(kind, appointment, by=by, summary=summary, now=now, **data))
 
 
 def _event_row(
