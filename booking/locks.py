@@ -92,7 +92,7 @@ def lock_for_booking(*therapist_ids: int | None, patient_id: int) -> tuple[list[
         hours=connection.ops.quote_name(WorkingHours._meta.db_table),
         user=connection.ops.quote_name(User._meta.db_table),
     )
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:  # type: ignore[attr-defined]  # clinic.postgresql's
         cursor.execute(sql, {"therapists": ids, "patient": patient_id})
         held, confirmed_at = cursor.fetchone()
     return list(held or []), confirmed_at

@@ -104,10 +104,12 @@ def best_first(rooms: Iterable[Room]) -> list[Room]:
 # One scan of the location's sessions near the start (through the exclusion constraints'
 # GiST index) gives each room's clash and its neighbours on both sides.
 # tests/booking/test_rooms.py holds it to best_first(free_rooms(...)).
+# The columns are named, not `*`: a prepared statement's result may not change its columns
+# when a migration adds one to the table.
 _ROOM_TO_TAKE = """
-SELECT *
+SELECT {outer_columns}
   FROM (
-    SELECT r.*,
+    SELECT {inner_columns},
            (SELECT count(*) FROM {room_features} f WHERE f.room_id = r.id) AS feature_count,
            COALESCE(max(a.blocked_until) FILTER (WHERE a.blocked_until <= %(start)s), %(fit_from)s) AS free_from,
            COALESCE(min(a.start) FILTER (WHERE a.start >= %(until)s), %(fit_until)s) AS free_until
@@ -140,7 +142,11 @@ def _room_to_take(
     keep: int | None,
 ) -> Room | None:
     """Return what choose_room returns from best_first(free_rooms(...)), in one statement (PostgreSQL)."""
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in Room._meta.concrete_fields]
     sql = _ROOM_TO_TAKE.format(
+        outer_columns=", ".join(f"room.{column}" for column in columns),
+        inner_columns=", ".join(f"r.{column}" for column in columns),
         room=connection.ops.quote_name(Room._meta.db_table),
         location=connection.ops.quote_name(Location._meta.db_table),
         room_features=connection.ops.quote_name(Room.features.through._meta.db_table),
@@ -159,14 +165,12 @@ def _room_to_take(
         "fit_from": start - _FIT_HORIZON,
         "fit_until": blocked_until + _FIT_HORIZON,
     }
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:  # type: ignore[attr-defined]  # clinic.postgresql's
         cursor.execute(sql, params)
         row = cursor.fetchone()
-        if row is None:
-            return None
-        columns = [column.name for column in cursor.description]
-    fields = [field.attname for field in Room._meta.concrete_fields]
-    return Room.from_db(connection.alias, fields, [row[columns.index(name)] for name in fields])
+    if row is None:
+        return None
+    return Room.from_db(connection.alias, [field.attname for field in Room._meta.concrete_fields], row)
 
 
 def choose_room(

@@ -147,8 +147,10 @@ def _on_postgresql(model: type[Model]) -> str | None:
     return alias if connections[alias].vendor == "postgresql" else None
 
 
-def _fetch(alias: str, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    with connections[alias].cursor() as cursor:
+def _fetch(alias: str, sql: str, params: dict[str, Any], *, prepared: bool = False) -> list[tuple[Any, ...]]:
+    """Run the statement on the alias; `prepared`: one the connection runs again and again (a booking's)."""
+    connection = connections[alias]
+    with connection.prepared_cursor() if prepared else connection.cursor() as cursor:  # type: ignore[attr-defined]  # clinic.postgresql's
         cursor.execute(sql.format(**_tables()), params)
         return cursor.fetchall()
 
@@ -425,7 +427,7 @@ def standing_and_hours_in_the_way(
         "until": blocked_until,
         "ignoring": ignoring or 0,
     }
-    rows = _fetch(alias, sql, params)
+    rows = _fetch(alias, sql, params, prepared=True)
     singles, courses, clashes = rows[0][:3]
     return (int(singles), int(courses), int(clashes)), [row[3:] for row in rows if row[3] is not None]
 

@@ -30,13 +30,20 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresqlOperations
+from django.db.backends.postgresql.psycopg_any import register_tzloader
 from psycopg import Connection, adapt, adapters
 from psycopg.abc import AdaptContext
+from psycopg.pq import Format
 from psycopg.types.datetime import TimestamptzLoader
 from psycopg_pool import ConnectionPool
 
 # psycopg's compiled TimestamptzLoader, or the pure-Python one when psycopg runs without its C part.
 _COMPILED: type[adapt.Loader] = adapters._get_optimised(TimestamptzLoader)  # private: see psycopg#1273
+
+
+ONLY_WHEN_ASKED = 2**62
+GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
 
 
 class UtcTimestamptzLoader(TimestamptzLoader):
@@ -81,9 +88,52 @@ class CheckAfterIdle:
             ConnectionPool.check_connection(conn)  # raises for a broken connection: the pool drops it
 
 
+class PreparingCursor(base.ServerBindingCursor):  # type: ignore[name-defined,misc]  # psycopg 3's
+    """Django's server-binding cursor, preparing every statement it runs (psycopg keeps them per connection)."""
+
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Any:
+        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+
+class DatabaseOperations(PostgresqlOperations):
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str:
+        """The statement with its values, as logged and captured; a prepared one's too (the server bound those)."""
+        if isinstance(cursor, PreparingCursor):
+            return str(self.compose_sql(sql, params))
+        return super().last_executed_query(cursor, sql, params)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
+    def prepared_cursor(self) -> Any:
+        """A cursor for a statement the connection runs again and again: prepared once, then planned once.
+
+        Planning was most of the time PostgreSQL spent on a booking's reads; a prepared
+        statement with a generic plan (`plan_cache_mode`, below) is planned at its first run on
+        the connection only. Only statements run through this cursor are prepared. What the
+        cursor reads is what `cursor()` would read; its statements are logged and wrapped alike.
+        """
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            cursor = PreparingCursor(self.connection)
+            tzloader = self.connection.adapters.get_loader(adapters.types["timestamptz"].oid, Format.TEXT)
+            if self.timezone != tzloader.timezone:  # as Django's create_cursor
+                register_tzloader(self.timezone, cursor)
+            return self._prepare_cursor(cursor)  # type: ignore[attr-defined]  # Django's, as cursor() does
+
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
+        # Django turns psycopg's preparing of repeated statements off (for poolers) with no
+        # threshold; one no statement reaches keeps it off and lets prepared_cursor's prepare.
+        if params.get("prepare_threshold") is None:
+            params["prepare_threshold"] = ONLY_WHEN_ASKED
+        # Prepared statements, and only they (and PL/pgSQL's), keep one generic plan: the
+        # statements prepared_cursor runs are written for it (their columns named, no `*`).
+        params["options"] = " ".join(filter(None, [params.get("options"), GENERIC_PLANS]))
         if compiled_loader_available() and self.timezone_name == "UTC" and self.timezone == UTC:
             params["context"] = _with_compiled_loader(params["context"])
         return params
