@@ -1,5 +1,5 @@
-"""Django's PostgreSQL backend, with timestamps read by psycopg's compiled (C) loader, and a pool
-that checks a connection only after it sat idle.
+"""Django's PostgreSQL backend, with timestamps read by psycopg's compiled (C) loader, a pool
+that checks a connection only after it sat idle, and a booking's reads prepared once.
 
 Django registers its own `timestamptz` loader on every connection, a subclass of psycopg's
 pure-Python one (Django ticket #36960; psycopg's compiled loader is final and cannot be
@@ -17,6 +17,15 @@ machine each round trip waits for the server's turn on a core. As PgBouncer does
 for DATABASE_POOL_CHECK_AFTER seconds: a connection in steady use was working a moment
 ago. One that broke in between (the server restarted) fails its request, which answers 503
 (clinic.outage), and the pool drops it.
+
+Most of the time PostgreSQL spent on a booking's three reads under its locks was planning
+them, again on every booking. `prepared_cursor` runs a statement prepared (psycopg's
+server-binding cursor, `prepare=True`: psycopg keeps it per connection) and the connection
+asks PostgreSQL for one generic plan for prepared statements (`plan_cache_mode` in its
+startup options), so each read is planned at its first run on a connection only. Nothing
+else is prepared: Django's client-side cursor, which runs everything else, never prepares.
+DATABASE_PREPARED_READS=0 turns both off, for a pooler that keeps no prepared statements
+or refuses the startup option (docs/DEPLOYMENT.md).
 """
 
 from __future__ import annotations
@@ -116,6 +125,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         the connection only. Only statements run through this cursor are prepared. What the
         cursor reads is what `cursor()` would read; its statements are logged and wrapped alike.
         """
+        if not self.settings_dict["OPTIONS"].get("prepared_reads", True):
+            return self.cursor()
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
@@ -127,13 +138,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
-        # Django turns psycopg's preparing of repeated statements off (for poolers) with no
-        # threshold; one no statement reaches keeps it off and lets prepared_cursor's prepare.
-        if params.get("prepare_threshold") is None:
-            params["prepare_threshold"] = ONLY_WHEN_ASKED
-        # Prepared statements, and only they (and PL/pgSQL's), keep one generic plan: the
-        # statements prepared_cursor runs are written for it (their columns named, no `*`).
-        params["options"] = " ".join(filter(None, [params.get("options"), GENERIC_PLANS]))
+        if params.pop("prepared_reads", True):
+            # Django turns psycopg's preparing of repeated statements off (for poolers) with no
+            # threshold; one no statement reaches keeps it off and lets prepared_cursor's prepare.
+            if params.get("prepare_threshold") is None:
+                params["prepare_threshold"] = ONLY_WHEN_ASKED
+            # Prepared statements, and only they (and PL/pgSQL's), keep one generic plan: the
+            # statements prepared_cursor runs are written for it (their columns named, no `*`).
+            params["options"] = " ".join(filter(None, [params.get("options"), GENERIC_PLANS]))
         if compiled_loader_available() and self.timezone_name == "UTC" and self.timezone == UTC:
             params["context"] = _with_compiled_loader(params["context"])
         return params

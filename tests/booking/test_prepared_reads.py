@@ -55,6 +55,27 @@ def test_other_statements_are_not_prepared(clock, therapist: Therapist, massage_
     assert _prepared() == {}
 
 
+@pytest.mark.django_db
+def test_with_prepared_reads_off_nothing_is_prepared_and_booking_works(
+    clock, therapist: Therapist, massage_type: MassageType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepared_reads", False)
+    for day in range(3):
+        _book(therapist, massage_type, UserFactory(), MONDAY_NINE + timedelta(days=day))
+    assert _prepared() == {}
+    # A new connection would ask for no generic plans either (for a pooler that refuses the option).
+    params = connection.get_connection_params()
+    assert "plan_cache_mode" not in params.get("options", "")
+    assert "prepared_reads" not in params
+
+
+def test_the_connection_asks_for_generic_plans_of_prepared_statements(db: None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_generic_plan",)
+    assert "prepared_reads" not in connection.get_connection_params()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_column_added_to_a_table_by_another_process_leaves_the_prepared_reads_working(
     clock, therapist: Therapist, massage_type: MassageType
