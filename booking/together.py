@@ -5,7 +5,8 @@ its days. On PostgreSQL they go as one statement: the session's INSERT in a WITH
 the other INSERTs read (data-modifying common table expressions). The statement succeeds or
 fails whole: a constraint's violation (the exclusion constraint's, a race lost) leaves
 nothing written, as in the transaction around it. Elsewhere (SQLite, `make run`) the same
-INSERTs run one after another.
+INSERTs run one after another. On PostgreSQL the statement is prepared on the connection
+(`prepared_cursor`): a booking's is the same every time, its values bound by the server.
 
 The rows are written as `save()` and `bulk_create` would (their fields prepared by Django's
 insert compiler, `auto_now_add` set), without their save signals: the caller writes what a
@@ -58,7 +59,7 @@ def insert_together(first: Model, rows: Sequence[Model], *, link: str, also: Seq
             f", ARRAY(SELECT {quote(model._meta.pk.column)} FROM rows_{n} ORDER BY 1)"  # noqa: S608
             for n, (model, _) in enumerate(groups)
         )
-        with connection.cursor() as cursor:
+        with connection.prepared_cursor() as cursor:  # type: ignore[attr-defined]  # clinic.postgresql's
             cursor.execute(f"WITH {', '.join(ctes)} SELECT {first_column}{ids} FROM {_FIRST}", params)  # noqa: S608
             first_pk, *group_pks = cursor.fetchone()
     else:

@@ -128,9 +128,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, reading timestamps with psycopg's compiled loader (clinic/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "clinic.postgresql"
-    # A booking's reads prepared once per connection with one generic plan (clinic/postgresql/base.py);
+    # A booking's statements prepared once per connection with one generic plan (clinic/postgresql/base.py);
     # off for a pooler that cannot keep prepared statements or refuses the plan_cache_mode option.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepared_reads"] = env.bool("DATABASE_PREPARED_READS", default=True)
+    DATABASES["default"].setdefault("OPTIONS", {})["prepared_statements"] = env.bool(
+        "DATABASE_PREPARED_STATEMENTS", default=True
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A PostgreSQL read replica of the primary, if any: only clinic.db_router.replica_reads()

@@ -1,5 +1,5 @@
 """Django's PostgreSQL backend, with timestamps read by psycopg's compiled (C) loader, a pool
-that checks a connection only after it sat idle, and a booking's reads prepared once.
+that checks a connection only after it sat idle, and a booking's statements prepared once.
 
 Django registers its own `timestamptz` loader on every connection, a subclass of psycopg's
 pure-Python one (Django ticket #36960; psycopg's compiled loader is final and cannot be
@@ -18,13 +18,15 @@ for DATABASE_POOL_CHECK_AFTER seconds: a connection in steady use was working a 
 ago. One that broke in between (the server restarted) fails its request, which answers 503
 (clinic.outage), and the pool drops it.
 
-Most of the time PostgreSQL spent on a booking's three reads under its locks was planning
-them, again on every booking. `prepared_cursor` runs a statement prepared (psycopg's
-server-binding cursor, `prepare=True`: psycopg keeps it per connection) and the connection
-asks PostgreSQL for one generic plan for prepared statements (`plan_cache_mode` in its
-startup options), so each read is planned at its first run on a connection only. Nothing
-else is prepared: Django's client-side cursor, which runs everything else, never prepares.
-DATABASE_PREPARED_READS=0 turns both off, for a pooler that keeps no prepared statements
+Most of the time PostgreSQL spent on a booking's reads under its locks was planning them,
+again on every booking, and Python's largest part was psycopg quoting the hundred values of
+its write into the SQL. `prepared_cursor` runs a statement prepared (psycopg's server-binding
+cursor, `prepare=True`: psycopg keeps it per connection, and the values travel apart from
+the SQL) and the connection asks PostgreSQL for one generic plan for prepared statements
+(`plan_cache_mode` in its startup options), so each of a booking's four statements is
+parsed and planned at its first run on a connection only. Nothing else is prepared: Django's
+client-side cursor, which runs everything else, never prepares.
+DATABASE_PREPARED_STATEMENTS=0 turns both off, for a pooler that keeps no prepared statements
 or refuses the startup option (docs/DEPLOYMENT.md).
 """
 
@@ -125,7 +127,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         the connection only. Only statements run through this cursor are prepared. What the
         cursor reads is what `cursor()` would read; its statements are logged and wrapped alike.
         """
-        if not self.settings_dict["OPTIONS"].get("prepared_reads", True):
+        if not self.settings_dict["OPTIONS"].get("prepared_statements", True):
             return self.cursor()
         self.close_if_health_check_failed()
         self.ensure_connection()
@@ -138,7 +140,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
-        if params.pop("prepared_reads", True):
+        if params.pop("prepared_statements", True):
             # Django turns psycopg's preparing of repeated statements off (for poolers) with no
             # threshold; one no statement reaches keeps it off and lets prepared_cursor's prepare.
             if params.get("prepare_threshold") is None:

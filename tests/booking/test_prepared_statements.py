@@ -1,4 +1,4 @@
-"""A booking's reads are prepared on the connection and planned once; a migration elsewhere does not break them."""
+"""A booking's statements are prepared on the connection and planned once; a migration elsewhere does not break them."""
 
 from __future__ import annotations
 
@@ -31,18 +31,20 @@ def _book(therapist: Therapist, massage_type: MassageType, patient: User, start:
 
 
 @pytest.mark.django_db
-def test_the_lock_the_reads_and_the_room_are_prepared_once_and_keep_one_plan(
+def test_the_lock_the_reads_the_room_and_the_write_are_prepared_once_and_keep_one_plan(
     clock, therapist: Therapist, massage_type: MassageType
 ) -> None:
     for day in range(3):
         _book(therapist, massage_type, UserFactory(), MONDAY_NINE + timedelta(days=day))
 
     prepared = _prepared()
-    # The lock statement, the patient's standing with the therapist's hours, the room to take.
+    # The lock statement, the patient's standing with the therapist's hours, the room to take,
+    # the write (the session with its notices, event and stamps).
     assert set(prepared) == {
         "WITH held_therapists AS",
         "SELECT s.singles, s.courses,",
         f'SELECT room."id", room."{Room._meta.get_field("location").column}",',
+        "WITH first_row AS",
     }, prepared
     # Three runs each, planned once: the generic plan is used, never a plan for the values.
     assert all(plans == (3, 0) for plans in prepared.values()), prepared
@@ -56,32 +58,32 @@ def test_other_statements_are_not_prepared(clock, therapist: Therapist, massage_
 
 
 @pytest.mark.django_db
-def test_with_prepared_reads_off_nothing_is_prepared_and_booking_works(
+def test_with_prepared_statements_off_nothing_is_prepared_and_booking_works(
     clock, therapist: Therapist, massage_type: MassageType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepared_reads", False)
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepared_statements", False)
     for day in range(3):
         _book(therapist, massage_type, UserFactory(), MONDAY_NINE + timedelta(days=day))
     assert _prepared() == {}
     # A new connection would ask for no generic plans either (for a pooler that refuses the option).
     params = connection.get_connection_params()
     assert "plan_cache_mode" not in params.get("options", "")
-    assert "prepared_reads" not in params
+    assert "prepared_statements" not in params
 
 
 def test_the_connection_asks_for_generic_plans_of_prepared_statements(db: None) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone() == ("force_generic_plan",)
-    assert "prepared_reads" not in connection.get_connection_params()
+    assert "prepared_statements" not in connection.get_connection_params()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_column_added_to_a_table_by_another_process_leaves_the_prepared_reads_working(
+def test_a_column_added_to_a_table_by_another_process_leaves_the_prepared_statements_working(
     clock, therapist: Therapist, massage_type: MassageType
 ) -> None:
     _book(therapist, massage_type, UserFactory(), MONDAY_NINE)
-    assert len(_prepared()) == 3
+    assert len(_prepared()) == 4
     # A deploy migrates while this process keeps its connection and its prepared statements.
     url = connection.get_connection_params()
     other = {key: url[key] for key in ("dbname", "user", "host", "port") if key in url}
