@@ -29,8 +29,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import date, timedelta
 from datetime import time as wall_time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -210,8 +210,9 @@ def overlapping_pairs() -> int:
 def race(fixture: dict[str, Any], clients: int = 50) -> dict[str, int]:
     """Fire `clients` bookings of one slot at once through HTTP; count the answers."""
     tokens = list(fixture["tokens"])[-clients:]
-    massage_type, day = fixture["massage_types"][0], fixture["first_day"]
-    query = f"massage_type={massage_type}&date_from={day}&date_to={day}"
+    massage_type, day = fixture["massage_types"][0], date.fromisoformat(fixture["first_day"])
+    # A week from the first day: the first day alone may be a Sunday, when nobody works.
+    query = f"massage_type={massage_type}&date_from={day}&date_to={day + timedelta(days=6)}"
     with urllib.request.urlopen(f"{HOST}/api/v1/availability/?{query}", timeout=10) as response:  # noqa: S310
         slot = json.loads(response.read())["slots"][-1]
     body = json.dumps({"massage_type": massage_type, "therapist": slot["therapist"], "start": slot["start"]})
