@@ -412,23 +412,6 @@ def measure_bookings(
     count: int,
 ) -> dict[str, Any]:
     """Book random free slots through services.book, then cancel some; time each and count its statements by kind."""
-    from django.test import override_settings
-
-    # DEBUG off while booking: Django's debug cursor (which `make bench`'s DEBUG=1 puts under
-    # every statement) times and keeps each one, which production does not do.
-    with override_settings(DEBUG=False):
-        return _measure_bookings(massage, therapists, patients, rng, first_day, last_day, count)
-
-
-def _measure_bookings(
-    massage: Any,
-    therapists: list[Any],
-    patients: list[Any],
-    rng: random.Random,
-    first_day: date,
-    last_day: date,
-    count: int,
-) -> dict[str, Any]:
     from collections import Counter
 
     from django.db import connection
@@ -587,6 +570,7 @@ def measure_http(massage: Any, first_day: date) -> dict[str, Any]:
 
 def measure(*, bookings: int = BOOKINGS, http: bool = True) -> dict[str, Any]:
     from django.db import connection, transaction
+    from django.test import override_settings
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
@@ -631,7 +615,10 @@ def measure(*, bookings: int = BOOKINGS, http: bool = True) -> dict[str, Any]:
                 figures[f"floor_{label}_ms"] = 1000 * floor
                 figures[f"ratio_{label}"] = figures[f"find_slots_{label}_ms"] / figures[f"floor_{label}_ms"]
 
-            figures.update(measure_bookings(massage, therapists, patients, rng, first_day, last_day, bookings))
+            # DEBUG off while booking: Django's debug cursor (which `make bench`'s DEBUG=1 puts under
+            # every statement) times and keeps each one, which production does not do.
+            with override_settings(DEBUG=False):
+                figures.update(measure_bookings(massage, therapists, patients, rng, first_day, last_day, bookings))
             if http:
                 figures.update(measure_http(massage, first_day))
             raise Rollback
