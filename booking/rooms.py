@@ -147,12 +147,12 @@ def _room_to_take(
     sql = _ROOM_TO_TAKE.format(
         outer_columns=", ".join(f"room.{column}" for column in columns),
         inner_columns=", ".join(f"r.{column}" for column in columns),
-        room=connection.ops.quote_name(Room._meta.db_table),
-        location=connection.ops.quote_name(Location._meta.db_table),
-        room_features=connection.ops.quote_name(Room.features.through._meta.db_table),
-        needs=connection.ops.quote_name(MassageType.needs_features.through._meta.db_table),
-        appointment=connection.ops.quote_name(Appointment._meta.db_table),
-        closure=connection.ops.quote_name(RoomClosure._meta.db_table),
+        room=quote(Room._meta.db_table),
+        location=quote(Location._meta.db_table),
+        room_features=quote(Room.features.through._meta.db_table),
+        needs=quote(MassageType.needs_features.through._meta.db_table),
+        appointment=quote(Appointment._meta.db_table),
+        closure=quote(RoomClosure._meta.db_table),
     )
     params: dict[str, Any] = {
         "active": [status.value for status in ACTIVE_STATUSES],

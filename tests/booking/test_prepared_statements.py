@@ -87,8 +87,9 @@ def test_a_column_added_to_a_table_by_another_process_leaves_the_prepared_statem
     # A deploy migrates while this process keeps its connection and its prepared statements.
     url = connection.get_connection_params()
     other = {key: url[key] for key in ("dbname", "user", "host", "port") if key in url}
+    tables = (Room._meta.db_table, User._meta.db_table, Appointment._meta.db_table)
     with psycopg.connect(**other, autocommit=True) as migration:
-        for table in (Room._meta.db_table, User._meta.db_table, Appointment._meta.db_table):
+        for table in tables:
             migration.execute(f'ALTER TABLE "{table}" ADD COLUMN added_by_a_deploy integer')
     try:
         appointment = services.book(
@@ -98,5 +99,5 @@ def test_a_column_added_to_a_table_by_another_process_leaves_the_prepared_statem
         assert appointment.room.name
     finally:
         with psycopg.connect(**other, autocommit=True) as migration:
-            for table in (Room._meta.db_table, User._meta.db_table, Appointment._meta.db_table):
+            for table in tables:
                 migration.execute(f'ALTER TABLE "{table}" DROP COLUMN added_by_a_deploy')
